@@ -1,0 +1,56 @@
+//! Text that carries a secret (a base32 secret, an `otpauth://` URI): zeroized on drop,
+//! redacted in `Debug`, readable only through an accessor that says what it is.
+
+use alloc::string::String;
+use core::fmt;
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// A string that holds secret material, such as [`Secret::to_base32`] output or an
+/// `otpauth://` URI with its `secret` parameter.
+///
+/// `Debug` prints `SensitiveText([redacted])`; there is no `Display`. The memory is
+/// zeroed on drop. Read it with [`expose_secret`](SensitiveText::expose_secret), only
+/// to hand it to the user (a QR code, a setup page), never to a log.
+///
+/// [`Secret::to_base32`]: crate::Secret::to_base32
+#[derive(Clone, PartialEq, Eq)]
+#[must_use = "this text holds a secret the user must be shown"]
+pub struct SensitiveText {
+    text: String,
+}
+
+impl SensitiveText {
+    pub(crate) fn from_ascii(bytes: &[u8]) -> Self {
+        let mut text = String::with_capacity(bytes.len());
+        text.extend(bytes.iter().map(|&b| char::from(b)));
+        Self { text }
+    }
+
+    pub(crate) fn from_string(text: String) -> Self {
+        Self { text }
+    }
+
+    /// The text itself.
+    ///
+    /// **Security warning:** it contains a secret. Show it to the user it belongs to;
+    /// never log it or store it in plain form.
+    #[must_use]
+    pub fn expose_secret(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Drop for SensitiveText {
+    fn drop(&mut self) {
+        self.text.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for SensitiveText {}
+
+impl fmt::Debug for SensitiveText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SensitiveText([redacted])")
+    }
+}

@@ -1,0 +1,91 @@
+//! Generation and verification never touch the heap: a counting global allocator
+//! sees zero allocations across them.
+#![allow(unsafe_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::fmt::Write as _;
+
+use mfa_core::{Algorithm, HotpConfig, Secret, TotpConfig, Window};
+
+struct Counting;
+
+std::thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards every call to `System` unchanged; only counts on the side.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// A fixed buffer to format into, so formatting itself is checked for allocations.
+#[derive(Default)]
+struct StackText {
+    bytes: [u8; 16],
+    len: usize,
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[test]
+fn generate_and_verify_do_not_allocate() {
+    for algorithm in [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512] {
+        // A key longer than the block exercises the hash-the-key path too.
+        for key_len in [20usize, 64, 128] {
+            let secret = Secret::from_bytes(&vec![7u8; key_len]).unwrap();
+            let totp = TotpConfig::default()
+                .with_algorithm(algorithm)
+                .with_window(Window::new(10, 10).unwrap());
+            let hotp = HotpConfig::default().with_algorithm(algorithm);
+            let now = 1_700_000_000;
+            let n = allocations_in(|| {
+                let code = totp.generate(&secret, now).unwrap();
+                let m = totp.verify(&secret, code.as_str(), now, None).unwrap();
+                assert!(totp.verify(&secret, code.as_str(), now, Some(m.step())).is_err());
+                assert!(totp.verify(&secret, "000 000", now, None).is_err());
+                assert!(totp.verify(&secret, "not a code", now, None).is_err());
+                let h = hotp.generate(&secret, 3);
+                let next = hotp.generate(&secret, 4);
+                assert_eq!(hotp.verify(&secret, h.as_str(), 0).unwrap().counter(), 3);
+                assert_eq!(
+                    hotp.resync(&secret, h.as_str(), next.as_str(), 0).unwrap().counter(),
+                    4
+                );
+                let mut shown = StackText::default();
+                write!(shown, "{code}").unwrap();
+                assert_eq!(&shown.bytes[..shown.len], code.as_str().as_bytes());
+            });
+            assert_eq!(n, 0, "{algorithm:?} with a {key_len}-byte key allocated");
+        }
+    }
+}

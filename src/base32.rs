@@ -177,7 +177,10 @@ mod tests {
             decode_into("MY=A", &mut out),
             Err(SecretError::InvalidBase32Char { position: 3 })
         );
-        assert_eq!(decode_into("M", &mut out), Err(SecretError::InvalidBase32Length));
+        assert_eq!(
+            decode_into("M", &mut out),
+            Err(SecretError::InvalidBase32Length)
+        );
         assert!(matches!(
             decode_into("MZXW6YTBOI", &mut [0u8; 3]),
             Err(SecretError::TooLong { .. })

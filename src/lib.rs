@@ -10,6 +10,7 @@ extern crate alloc;
 extern crate std;
 
 mod base32;
+pub mod compat;
 pub mod error;
 pub mod otp;
 mod secret;

@@ -45,7 +45,10 @@ struct StackText {
 impl std::fmt::Write for StackText {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
         let end = self.len + s.len();
-        self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
         self.len = end;
         Ok(())
     }
@@ -71,14 +74,19 @@ fn generate_and_verify_do_not_allocate() {
             let n = allocations_in(|| {
                 let code = totp.generate(&secret, now).unwrap();
                 let m = totp.verify(&secret, code.as_str(), now, None).unwrap();
-                assert!(totp.verify(&secret, code.as_str(), now, Some(m.step())).is_err());
+                assert!(
+                    totp.verify(&secret, code.as_str(), now, Some(m.step()))
+                        .is_err()
+                );
                 assert!(totp.verify(&secret, "000 000", now, None).is_err());
                 assert!(totp.verify(&secret, "not a code", now, None).is_err());
                 let h = hotp.generate(&secret, 3);
                 let next = hotp.generate(&secret, 4);
                 assert_eq!(hotp.verify(&secret, h.as_str(), 0).unwrap().counter(), 3);
                 assert_eq!(
-                    hotp.resync(&secret, h.as_str(), next.as_str(), 0).unwrap().counter(),
+                    hotp.resync(&secret, h.as_str(), next.as_str(), 0)
+                        .unwrap()
+                        .counter(),
                     4
                 );
                 let mut shown = StackText::default();

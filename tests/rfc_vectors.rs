@@ -1,5 +1,10 @@
 //! RFC 4226 Appendix D and RFC 6238 Appendix B, read from `tests/data/` as data.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use mfa_core::{Algorithm, HotpConfig, Secret, TotpConfig, Window};
 

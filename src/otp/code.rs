@@ -49,7 +49,9 @@ impl Digits {
 /// it, every one of the 16 possible windows is read and the right one selected in
 /// constant time.
 pub(crate) fn truncate(mac: &MacOutput, output_len: usize, digits: Digits) -> u32 {
-    let offset = mac.get(output_len.saturating_sub(1)).map_or(0, |b| b & 0x0f);
+    let offset = mac
+        .get(output_len.saturating_sub(1))
+        .map_or(0, |b| b & 0x0f);
     let mut word = 0u32;
     for (candidate, window) in (0u8..16).zip(mac.windows(4)) {
         let bytes = [
@@ -70,7 +72,9 @@ pub(crate) fn truncate(mac: &MacOutput, output_len: usize, digits: Digits) -> u3
 /// `Display` and [`as_str`](OtpCode::as_str) give the digits, because the point of a
 /// generated code is to show or send it; `Debug` is redacted, and the buffer is zeroed
 /// on drop, because until it is used the code is a credential.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// Equality is constant-time.
+#[derive(Clone)]
 #[must_use]
 pub struct OtpCode {
     digits: [u8; 10],
@@ -105,6 +109,20 @@ impl OtpCode {
             .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'))
     }
 }
+
+impl ConstantTimeEq for OtpCode {
+    fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        self.digits.ct_eq(&other.digits) & self.len.ct_eq(&other.len)
+    }
+}
+
+impl PartialEq for OtpCode {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for OtpCode {}
 
 impl fmt::Display for OtpCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -180,15 +198,27 @@ mod tests {
         let six = Digits::SIX;
         assert_eq!(parse_submitted("123 456", six), Ok(123_456));
         assert_eq!(parse_submitted(" 000001 ", six), Ok(1));
-        assert_eq!(parse_submitted("12345a", six), Err(CodeFormatError::NotADigit));
-        assert_eq!(parse_submitted("١٢٣٤٥٦", six), Err(CodeFormatError::NotADigit));
+        assert_eq!(
+            parse_submitted("12345a", six),
+            Err(CodeFormatError::NotADigit)
+        );
+        assert_eq!(
+            parse_submitted("١٢٣٤٥٦", six),
+            Err(CodeFormatError::NotADigit)
+        );
         assert_eq!(
             parse_submitted("1234567", six),
-            Err(CodeFormatError::WrongLength { expected: 6, found: 7 })
+            Err(CodeFormatError::WrongLength {
+                expected: 6,
+                found: 7
+            })
         );
         assert_eq!(
             parse_submitted("", six),
-            Err(CodeFormatError::WrongLength { expected: 6, found: 0 })
+            Err(CodeFormatError::WrongLength {
+                expected: 6,
+                found: 0
+            })
         );
         let ten = Digits::new(10).unwrap();
         assert_eq!(parse_submitted("9999999999", ten), Ok(9_999_999_999));

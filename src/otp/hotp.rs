@@ -3,7 +3,7 @@
 use subtle::ConstantTimeEq;
 
 use super::code::{Digits, parse_submitted};
-use super::window::{KeyedCodes, FirstMatch, generate, public};
+use super::window::{FirstMatch, KeyedCodes, generate, public};
 use super::{Algorithm, OtpCode};
 use crate::error::{ConfigError, Error};
 use crate::secret::Secret;
@@ -163,7 +163,10 @@ impl HotpConfig {
         let mut found = FirstMatch::new();
         for ahead in 0..=u64::from(self.look_ahead) {
             let (candidate, exists) = usable_counter(counter, ahead);
-            found.record(codes.matches(candidate, submitted) & public(exists), candidate);
+            found.record(
+                codes.matches(candidate, submitted) & public(exists),
+                candidate,
+            );
         }
         found
             .get()

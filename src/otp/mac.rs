@@ -15,7 +15,13 @@ use zeroize::Zeroize;
 
 use super::Algorithm;
 
-const SHA1_IV: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+const SHA1_IV: [u32; 5] = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
 const SHA256_IV: [u32; 8] = [
     0x6a09_e667,
     0xbb67_ae85,
@@ -81,7 +87,8 @@ impl KeyedMac {
         let mut out = [0u8; 64];
         match self {
             KeyedMac::Sha1 { inner, outer } => {
-                let inner_hash = one_block(*inner, &counter.to_be_bytes(), sha1::block_api::compress);
+                let inner_hash =
+                    one_block(*inner, &counter.to_be_bytes(), sha1::block_api::compress);
                 let digest = words32_be::<5, 20>(&inner_hash);
                 let outer_hash = one_block(*outer, &digest, sha1::block_api::compress);
                 write_be32(&outer_hash, &mut out);
@@ -272,7 +279,11 @@ mod tests {
                 for counter in [0, 1, u64::MAX, 0x0102_0304_0506_0708] {
                     let ours = KeyedMac::new(algorithm, &key).counter_mac(counter);
                     let theirs = reference(algorithm, &key, counter);
-                    assert_eq!(&ours[..algorithm.output_len()], &theirs[..], "{algorithm:?} {len}");
+                    assert_eq!(
+                        &ours[..algorithm.output_len()],
+                        &theirs[..],
+                        "{algorithm:?} {len}"
+                    );
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! TOTP (RFC 6238): time steps, a skew window, and the replay guard.
 
 use super::code::{Digits, parse_submitted};
-use super::window::{KeyedCodes, FirstMatch, generate, public};
+use super::window::{FirstMatch, KeyedCodes, generate, public};
 use super::{Algorithm, OtpCode};
 use crate::error::{ConfigError, Error};
 use crate::secret::Secret;
@@ -281,5 +281,9 @@ impl TotpConfig {
 /// `step - current`, which the window bounds to ±[`MAX_WINDOW_STEPS`].
 fn drift(step: u64, current: u64) -> i8 {
     let magnitude = i8::try_from(step.abs_diff(current)).unwrap_or(i8::MAX);
-    if step < current { -magnitude } else { magnitude }
+    if step < current {
+        -magnitude
+    } else {
+        magnitude
+    }
 }

@@ -25,7 +25,11 @@ impl KeyedCodes {
 
     /// The code value for `counter`.
     pub(crate) fn at(&self, counter: u64) -> u64 {
-        u64::from(truncate(&self.mac.counter_mac(counter), self.output_len, self.digits))
+        u64::from(truncate(
+            &self.mac.counter_mac(counter),
+            self.output_len,
+            self.digits,
+        ))
     }
 
     /// Whether the code for `counter` equals `submitted`, as a `Choice`.

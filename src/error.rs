@@ -222,6 +222,9 @@ pub enum UriError {
     InvalidParameter(UriParameter),
     /// A `%` not followed by two hex digits, or percent-encoded bytes that are not UTF-8.
     BadPercentEncoding,
+    /// A TOTP configuration with a T0 other than 0: the URI format cannot carry it, so
+    /// an app enrolled from it would count steps from the epoch and never agree.
+    UnsupportedT0,
 }
 
 /// A known `otpauth://` parameter, named in [`UriError`].
@@ -271,6 +274,7 @@ impl fmt::Display for UriError {
             UriError::DuplicateParameter(p) => write!(f, "parameter {} appears twice", p.name()),
             UriError::InvalidParameter(p) => write!(f, "parameter {} is not valid", p.name()),
             UriError::BadPercentEncoding => f.write_str("bad percent-encoding"),
+            UriError::UnsupportedT0 => f.write_str("otpauth URIs cannot carry a T0 other than 0"),
         }
     }
 }

@@ -17,9 +17,11 @@ mod secret;
 mod sensitive;
 pub mod uri;
 
+pub use compat::{AuthenticatorApp, CompatibilityReport};
 pub use error::Error;
 pub use otp::{Algorithm, HotpConfig, HotpMatch, OtpCode, TotpConfig, TotpMatch, Window};
 pub use secret::{
     DEFAULT_SECRET_BYTES, MAX_SECRET_BYTES, MIN_LEGACY_SECRET_BYTES, MIN_SECRET_BYTES, Secret,
 };
 pub use sensitive::SensitiveText;
+pub use uri::{KeyUri, OtpKind};

@@ -169,7 +169,6 @@ impl Secret {
     /// authenticator apps accept when typed in by hand.
     ///
     /// The text is a secret too: it zeroizes on drop and is redacted in `Debug`.
-    #[must_use]
     pub fn to_base32(&self) -> SensitiveText {
         let mut buf = [0u8; base32::encoded_len(MAX_SECRET_BYTES)];
         let n = base32::encode_into(self.expose_secret(), &mut buf);

@@ -3,10 +3,10 @@
 
 use core::fmt;
 
-use subtle::{ConditionallySelectable, ConstantTimeEq};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::mac::MacOutput;
+use super::mac::MacWords;
 use crate::error::{CodeFormatError, ConfigError};
 
 /// A digit count from 6 to 10 (RFC 4226 asks for at least 6; 31 bits of truncated
@@ -45,24 +45,24 @@ impl Digits {
 
 /// RFC 4226 §5.3 dynamic truncation and reduction to `digits`.
 ///
-/// The offset comes from the MAC's last nibble, which is secret: rather than index by
-/// it, every one of the 16 possible windows is read and the right one selected in
-/// constant time.
-pub(crate) fn truncate(mac: &MacOutput, output_len: usize, digits: Digits) -> u32 {
-    let offset = mac
-        .get(output_len.saturating_sub(1))
-        .map_or(0, |b| b & 0x0f);
-    let mut word = 0u32;
-    for (candidate, window) in (0u8..16).zip(mac.windows(4)) {
-        let bytes = [
-            window.first().copied().unwrap_or(0),
-            window.get(1).copied().unwrap_or(0),
-            window.get(2).copied().unwrap_or(0),
-            window.get(3).copied().unwrap_or(0),
-        ];
-        let value = u32::from_be_bytes(bytes);
-        word.conditional_assign(&value, candidate.ct_eq(&offset));
-    }
+/// The offset comes from the MAC's last nibble, which is secret, so it must not choose
+/// a memory address or a branch. The 20 bytes an offset can reach are held as two
+/// overlapping 128-bit values (bytes 0..16 and 4..20); every offset's 4 bytes are a
+/// register shift of one of them (constant-time on the targets we care about), and
+/// one constant-time select picks which.
+pub(crate) fn truncate(mac: &MacWords, digits: Digits) -> u32 {
+    let ([h0, h1, h2, h3, h4], last) = mac.truncation_input();
+    let offset = u32::from(last & 0x0f);
+    let low =
+        (u128::from(h0) << 96) | (u128::from(h1) << 64) | (u128::from(h2) << 32) | u128::from(h3);
+    let high =
+        (u128::from(h1) << 96) | (u128::from(h2) << 64) | (u128::from(h3) << 32) | u128::from(h4);
+    // Offsets 0..=3 read from `low`, 4..=15 from `high`; each shift is in range for
+    // every offset, and the unused one is discarded by the select.
+    let from_low = (low >> (8 * (12 - (offset & 3)))) as u32;
+    let from_high = (high >> ((8 * (16 - offset)) & 127)) as u32;
+    let offset_below_4 = Choice::from(u8::from(offset < 4));
+    let word = u32::conditional_select(&from_high, &from_low, offset_below_4);
     digits.reduce(word & 0x7fff_ffff)
 }
 
@@ -182,6 +182,38 @@ mod tests {
     fn digits_range_is_six_to_ten() {
         for d in 0..=255u8 {
             assert_eq!(Digits::new(d).is_ok(), (6..=10).contains(&d), "{d}");
+        }
+    }
+
+    /// Every offset, for every output width, reads the same 4 bytes that indexing the
+    /// serialised MAC would (RFC 4226 §5.3 as written).
+    #[test]
+    fn truncation_matches_the_byte_definition_at_every_offset() {
+        let ten = Digits::new(10).unwrap();
+        for offset in 0u8..16 {
+            let bytes: std::vec::Vec<u8> = (0u8..64).map(|i| i.wrapping_mul(37) ^ 0xa5).collect();
+            let word = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+            let w32: std::vec::Vec<u32> = bytes.chunks(4).map(word).collect();
+            let w64: std::vec::Vec<u64> = bytes
+                .chunks(8)
+                .map(|c| u64::from_be_bytes(c.try_into().unwrap()))
+                .collect();
+            let mut sha1 = [w32[0], w32[1], w32[2], w32[3], w32[4]];
+            sha1[4] = (sha1[4] & !0xf) | u32::from(offset);
+            let mut sha256: [u32; 8] = w32[..8].try_into().unwrap();
+            sha256[7] = (sha256[7] & !0xf) | u32::from(offset);
+            let mut sha512: [u64; 8] = w64[..8].try_into().unwrap();
+            sha512[7] = (sha512[7] & !0xf) | u64::from(offset);
+            for mac in [
+                MacWords::Sha1(sha1),
+                MacWords::Sha256(sha256),
+                MacWords::Sha512(sha512),
+            ] {
+                let b = mac.to_bytes();
+                let o = usize::from(offset);
+                let expected = word(&b[o..o + 4]) & 0x7fff_ffff;
+                assert_eq!(truncate(&mac, ten), expected, "offset {offset}");
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! TOTP (RFC 6238): time steps, a skew window, and the replay guard.
 
 use super::code::{Digits, parse_submitted};
-use super::window::{FirstMatch, KeyedCodes, generate, public};
+use super::window::{FirstMatch, KeyedCodes, generate};
 use super::{Algorithm, OtpCode};
 use crate::error::{ConfigError, Error};
 use crate::secret::Secret;
@@ -262,10 +262,17 @@ impl TotpConfig {
                 Some(step) => (step, true),
                 None => (current, false),
             };
-            let is_fresh = last_accepted.is_none_or(|last| step > last);
-            let hit = codes.matches(step, submitted) & public(exists);
-            fresh.record(hit & public(is_fresh), step);
-            reused.record(hit & public(!is_fresh), step);
+            let hit = codes.matches(step, submitted);
+            // Branches on public values only (the window position and the stored last
+            // step); both arms record, and the secret `hit` stays a `Choice`.
+            if !exists {
+                continue;
+            }
+            if last_accepted.is_none_or(|last| step > last) {
+                fresh.record(hit, step);
+            } else {
+                reused.record(hit, step);
+            }
         }
         match (fresh.get(), reused.get()) {
             (Some(step), _) => Ok(TotpMatch {

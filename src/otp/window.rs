@@ -10,7 +10,6 @@ use super::{Algorithm, OtpCode};
 /// HMAC keyed once for a call, producing the code of any counter.
 pub(crate) struct KeyedCodes {
     mac: KeyedMac,
-    output_len: usize,
     digits: Digits,
 }
 
@@ -18,18 +17,13 @@ impl KeyedCodes {
     pub(crate) fn new(algorithm: Algorithm, key: &[u8], digits: Digits) -> Self {
         KeyedCodes {
             mac: KeyedMac::new(algorithm, key),
-            output_len: algorithm.output_len(),
             digits,
         }
     }
 
     /// The code value for `counter`.
     pub(crate) fn at(&self, counter: u64) -> u64 {
-        u64::from(truncate(
-            &self.mac.counter_mac(counter),
-            self.output_len,
-            self.digits,
-        ))
+        u64::from(truncate(&self.mac.counter_mac(counter), self.digits))
     }
 
     /// Whether the code for `counter` equals `submitted`, as a `Choice`.
@@ -69,8 +63,8 @@ impl FirstMatch {
     }
 }
 
-/// `true` as a `Choice`, for eligibility that depends only on public values (the
-/// counter range, the replay guard), so it can be combined with secret matches.
+/// `flag` as a `Choice`, for eligibility that depends only on public values (the
+/// counter range), so it can be combined with secret matches.
 pub(crate) fn public(flag: bool) -> Choice {
     Choice::from(u8::from(flag))
 }

@@ -14,7 +14,6 @@ pub const MAX_WINDOW_STEPS: u8 = 10;
 /// clock drift and the time a user takes to type. RFC 6238 §5.2 recommends at most
 /// one step back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Window {
     past: u8,
     future: u8,

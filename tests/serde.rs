@@ -1,0 +1,34 @@
+//! Serialised forms (feature `serde`): secrets as base32 text, algorithms by URI name.
+#![cfg(feature = "serde")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use mfa_core::{Algorithm, Secret};
+
+#[test]
+fn secret_round_trips_as_base32_text() {
+    let secret = Secret::from_bytes(b"12345678901234567890").unwrap();
+    let json = serde_json::to_string(&secret).unwrap();
+    assert_eq!(json, "\"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\"");
+    let back: Secret = serde_json::from_str(&json).unwrap();
+    assert!(back == secret);
+    // Stored legacy 80-bit secrets still load; garbage does not.
+    let legacy: Secret = serde_json::from_str("\"JBSWY3DPEHPK3PXP\"").unwrap();
+    assert_eq!(legacy.len(), 10);
+    assert!(serde_json::from_str::<Secret>("\"JBSWY3DP!\"").is_err());
+    assert!(serde_json::from_str::<Secret>("42").is_err());
+}
+
+#[test]
+fn algorithm_uses_uri_names() {
+    for a in [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512] {
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, format!("\"{}\"", a.name()));
+        assert_eq!(serde_json::from_str::<Algorithm>(&json).unwrap(), a);
+    }
+    assert!(serde_json::from_str::<Algorithm>("\"MD5\"").is_err());
+}

@@ -11,11 +11,7 @@ use mfa_core::{Algorithm, Error, HotpConfig, Secret, TotpConfig, Window};
 use proptest::prelude::*;
 
 fn algorithms() -> impl Strategy<Value = Algorithm> {
-    prop_oneof![
-        Just(Algorithm::Sha1),
-        Just(Algorithm::Sha256),
-        Just(Algorithm::Sha512)
-    ]
+    prop::sample::select(Algorithm::ALL.to_vec())
 }
 
 fn secrets() -> impl Strategy<Value = Secret> {

@@ -22,6 +22,9 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
+    /// Every algorithm, SHA-1 first.
+    pub const ALL: [Algorithm; 3] = [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512];
+
     /// The name used in `otpauth://` URIs: `SHA1`, `SHA256`, `SHA512`.
     #[must_use]
     pub const fn name(self) -> &'static str {
@@ -35,7 +38,7 @@ impl Algorithm {
     /// Parses a URI `algorithm` value, in any letter case (`sha256` and `SHA256`).
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512]
+        Algorithm::ALL
             .into_iter()
             .find(|a| a.name().eq_ignore_ascii_case(name))
     }

@@ -81,14 +81,9 @@ impl HotpConfig {
     ///
     /// # Errors
     /// [`ConfigError::Digits`] outside 6 to 10.
-    pub const fn with_digits(mut self, digits: u8) -> Result<Self, ConfigError> {
-        match Digits::new(digits) {
-            Ok(d) => {
-                self.digits = d;
-                Ok(self)
-            }
-            Err(e) => Err(e),
-        }
+    pub fn with_digits(mut self, digits: u8) -> Result<Self, ConfigError> {
+        self.digits = Digits::new(digits)?;
+        Ok(self)
     }
 
     /// Sets how many counters past the stored one [`verify`](Self::verify) tries.

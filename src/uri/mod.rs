@@ -92,8 +92,7 @@ impl KeyUri {
     ///
     /// # Errors
     /// - [`UriError::MissingLabel`] when `account` is empty (or only spaces).
-    /// - [`UriError::InvalidParameter`]`(`[`UriParameter::Period`]`)` when
-    ///   [`TotpConfig::t0`] is not 0.
+    /// - [`UriError::UnsupportedT0`] when [`TotpConfig::t0`] is not 0.
     pub fn totp(
         issuer: Option<&str>,
         account: &str,

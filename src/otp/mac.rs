@@ -57,22 +57,23 @@ impl KeyedMac {
         match algorithm {
             Algorithm::Sha1 => {
                 let mut block = [0u8; 64];
-                load_key::<sha1::Sha1>(key, &mut block);
-                let (inner, outer) = key_states(SHA1_IV, &mut block, sha1::block_api::compress);
+                let key_len = load_key::<sha1::Sha1>(key, &mut block);
+                let (inner, outer) =
+                    key_states(SHA1_IV, &mut block, key_len, sha1::block_api::compress);
                 KeyedMac::Sha1 { inner, outer }
             }
             Algorithm::Sha256 => {
                 let mut block = [0u8; 64];
-                load_key::<sha2::Sha256>(key, &mut block);
+                let key_len = load_key::<sha2::Sha256>(key, &mut block);
                 let (inner, outer) =
-                    key_states(SHA256_IV, &mut block, sha2::block_api::compress256);
+                    key_states(SHA256_IV, &mut block, key_len, sha2::block_api::compress256);
                 KeyedMac::Sha256 { inner, outer }
             }
             Algorithm::Sha512 => {
                 let mut block = [0u8; 128];
-                load_key::<sha2::Sha512>(key, &mut block);
+                let key_len = load_key::<sha2::Sha512>(key, &mut block);
                 let (inner, outer) =
-                    key_states(SHA512_IV, &mut block, sha2::block_api::compress512);
+                    key_states(SHA512_IV, &mut block, key_len, sha2::block_api::compress512);
                 KeyedMac::Sha512 { inner, outer }
             }
         }
@@ -158,24 +159,33 @@ impl Drop for KeyedMac {
 }
 
 /// Copies the key into a zeroed block, or its digest when it is longer than the block.
-fn load_key<D: sha1::Digest>(key: &[u8], block: &mut [u8]) {
+/// Returns how many leading bytes of the block now hold key material.
+fn load_key<D: sha1::Digest>(key: &[u8], block: &mut [u8]) -> usize {
     if key.len() > block.len() {
         let mut digest = D::digest(key);
         for (b, d) in block.iter_mut().zip(digest.iter()) {
             *b = *d;
         }
+        let len = digest.len();
         digest.as_mut_slice().zeroize();
+        len
     } else {
         for (b, k) in block.iter_mut().zip(key) {
             *b = *k;
         }
+        key.len()
     }
 }
 
-/// Compresses `K ^ ipad` and `K ^ opad` onto the IV; zeroes the key block after.
+/// Compresses `K ^ ipad` and `K ^ opad` onto the IV, then wipes the key material.
+///
+/// Only the first `key_len` bytes need wiping: past the key the block holds the
+/// public pad byte (`0x5c` at the end), which says nothing about the key. That saves
+/// most of the volatile stores for the usual 20-byte secret.
 fn key_states<S: Copy, const B: usize>(
     iv: S,
     block: &mut [u8; B],
+    key_len: usize,
     compress: fn(&mut S, &[[u8; B]]),
 ) -> (S, S) {
     let mut inner = iv;
@@ -185,7 +195,10 @@ fn key_states<S: Copy, const B: usize>(
     // 0x36 ^ 0x5c turns the ipad block into the opad block in place.
     block.iter_mut().for_each(|b| *b ^= 0x36 ^ 0x5c);
     compress(&mut outer, core::slice::from_ref(block));
-    block.zeroize();
+    match block.get_mut(..key_len) {
+        Some(key_bytes) => key_bytes.zeroize(),
+        None => block.zeroize(),
+    }
     (inner, outer)
 }
 

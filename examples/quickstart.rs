@@ -5,7 +5,11 @@
 //! your server will (`now` from your clock, the CSPRNG from `rand`/`getrandom`).
 #![allow(clippy::print_stdout)]
 
-use mfa_core::{CompatibilityReport, Error, KeyUri, Secret, TotpConfig};
+use mfa_core::{
+    BackupCodePolicy, BackupCodeSet, CompatibilityReport, Error, KeyUri, Secret, ServerKey,
+    TotpConfig,
+};
+use rand::RngExt as _;
 
 fn main() -> Result<(), Error> {
     // Your server's CSPRNG; the library only borrows it.
@@ -66,6 +70,36 @@ fn main() -> Result<(), Error> {
         if let Err(e) = totp.verify(&secret, typed, now, last_accepted) {
             println!("   {typed:?} -> {}", e.code());
         }
+    }
+
+    println!("\n8. Backup codes: shown once, stored only as keyed hashes");
+    // In production the server key comes from configuration or a secret manager,
+    // never from the database that stores the hashes.
+    let server_key = ServerKey::new(1, &rng.random::<[u8; 32]>())?;
+    let (plain, mut stored) =
+        BackupCodeSet::generate(&BackupCodePolicy::default(), &server_key, &mut rng);
+    for code in plain.expose_secret() {
+        println!("   {code}");
+    }
+    let first = plain
+        .expose_secret()
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    drop(plain); // zeroed; from here on only the hashes exist
+    println!("   stored: {stored:?}");
+
+    println!("\n9. The user signs in with one (typed in lower case: normalised)");
+    let used = stored.consume(&first, &server_key, now)?;
+    println!(
+        "   accepted; {} codes left (persist the set!)",
+        used.remaining()
+    );
+
+    println!("\n10. The same backup code again is refused forever");
+    match stored.consume(&first, &server_key, now + 1) {
+        Err(e) => println!("   refused: {} ({e})", e.code()),
+        Ok(_) => println!("   unexpected accept"),
     }
     Ok(())
 }

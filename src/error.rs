@@ -44,6 +44,47 @@ pub enum Error {
     },
     /// An `otpauth://` URI could not be parsed.
     Uri(UriError),
+    /// A backup code that was valid but has already been used. Each works once; a
+    /// second use can mean someone else holds the user's printed codes: notify them.
+    BackupCodeUsed,
+    /// The text is not a backup code of the set's shape.
+    MalformedBackupCode(BackupCodeFormatError),
+    /// The one-time code has expired; a new one must be sent.
+    CodeExpired {
+        /// When it expired, Unix seconds.
+        expired_at: u64,
+    },
+    /// No attempts are left. `retry_at` is when trying again is allowed (Unix
+    /// seconds), or `None` when this code or challenge is dead and a new one is needed.
+    TooManyAttempts {
+        /// When trying again is allowed, if ever.
+        retry_at: Option<u64>,
+    },
+    /// The one-time code was already used successfully; it cannot be used again.
+    CodeConsumed,
+    /// A resend came sooner than the cooldown allows.
+    ResendCooldown {
+        /// Seconds to wait before a resend is allowed.
+        retry_after: u64,
+    },
+    /// The most resends for this code have been sent.
+    MaxResendLimit,
+    /// The record was hashed under a server key with another id: the key was rotated
+    /// (load the old key for this record) or the record belongs elsewhere.
+    ServerKeyMismatch {
+        /// The id stored in the record.
+        stored: u32,
+        /// The id of the key passed in.
+        given: u32,
+    },
+    /// A stored record carries a schema version this build does not know.
+    UnsupportedSchema {
+        /// The version found.
+        version: u32,
+    },
+    /// The caller's random number generator produced output a CSPRNG essentially
+    /// never does (e.g. 64 rejected samples in a row): it is broken.
+    RngFailure,
 }
 
 impl Error {
@@ -62,6 +103,16 @@ impl Error {
             Error::Config(_) => "invalid_config",
             Error::TimeBeforeEpoch { .. } => "time_before_epoch",
             Error::Uri(_) => "invalid_otpauth_uri",
+            Error::BackupCodeUsed => "backup_code_used",
+            Error::MalformedBackupCode(_) => "malformed_backup_code",
+            Error::CodeExpired { .. } => "code_expired",
+            Error::TooManyAttempts { .. } => "too_many_attempts",
+            Error::CodeConsumed => "code_consumed",
+            Error::ResendCooldown { .. } => "resend_cooldown",
+            Error::MaxResendLimit => "max_resend_limit",
+            Error::ServerKeyMismatch { .. } => "server_key_mismatch",
+            Error::UnsupportedSchema { .. } => "unsupported_schema",
+            Error::RngFailure => "rng_failure",
         }
     }
 
@@ -71,7 +122,16 @@ impl Error {
     pub const fn is_user_error(&self) -> bool {
         matches!(
             self,
-            Error::InvalidCode | Error::CodeReused { .. } | Error::MalformedCode(_)
+            Error::InvalidCode
+                | Error::CodeReused { .. }
+                | Error::MalformedCode(_)
+                | Error::BackupCodeUsed
+                | Error::MalformedBackupCode(_)
+                | Error::CodeExpired { .. }
+                | Error::TooManyAttempts { .. }
+                | Error::CodeConsumed
+                | Error::ResendCooldown { .. }
+                | Error::MaxResendLimit
         )
     }
 }
@@ -90,6 +150,30 @@ impl fmt::Display for Error {
                 write!(f, "time {now} is before the configured T0 {t0}")
             }
             Error::Uri(e) => write!(f, "invalid otpauth URI: {e}"),
+            Error::BackupCodeUsed => f.write_str("this backup code was already used"),
+            Error::MalformedBackupCode(e) => write!(f, "malformed backup code: {e}"),
+            Error::CodeExpired { expired_at } => write!(f, "the code expired at {expired_at}"),
+            Error::TooManyAttempts { retry_at: Some(t) } => {
+                write!(f, "too many attempts; try again at {t}")
+            }
+            Error::TooManyAttempts { retry_at: None } => {
+                f.write_str("too many attempts; request a new code")
+            }
+            Error::CodeConsumed => f.write_str("the code was already used"),
+            Error::ResendCooldown { retry_after } => {
+                write!(f, "wait {retry_after} s before asking for another code")
+            }
+            Error::MaxResendLimit => f.write_str("no more resends are allowed for this code"),
+            Error::ServerKeyMismatch { stored, given } => {
+                write!(
+                    f,
+                    "record hashed under server key {stored}, key {given} given"
+                )
+            }
+            Error::UnsupportedSchema { version } => {
+                write!(f, "unsupported stored schema version {version}")
+            }
+            Error::RngFailure => f.write_str("the random number generator is broken"),
         }
     }
 }
@@ -118,6 +202,38 @@ impl fmt::Display for CodeFormatError {
                 write!(f, "expected {expected} digits, found {found}")
             }
             CodeFormatError::NotADigit => f.write_str("only digits and spaces are allowed"),
+        }
+    }
+}
+
+/// Why text is not a backup code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BackupCodeFormatError {
+    /// After removing spaces and hyphens, the length differs from the set's codes.
+    WrongLength {
+        /// Characters the set's codes have.
+        expected: u8,
+        /// Characters found (capped at 255).
+        found: u8,
+    },
+    /// A character outside the Crockford base32 alphabet (after folding case and the
+    /// confusables `o`→`0`, `i`/`l`→`1`), at this position in the input, from 0.
+    InvalidChar {
+        /// Position of the offending character.
+        position: usize,
+    },
+}
+
+impl fmt::Display for BackupCodeFormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BackupCodeFormatError::WrongLength { expected, found } => {
+                write!(f, "expected {expected} characters, found {found}")
+            }
+            BackupCodeFormatError::InvalidChar { position } => {
+                write!(f, "character at position {position} is not allowed")
+            }
         }
     }
 }
@@ -186,6 +302,50 @@ pub enum ConfigError {
         /// Most allowed.
         max: u32,
     },
+    /// A server key must be 32 to 64 bytes.
+    ServerKeyLength {
+        /// Bytes given.
+        len: usize,
+    },
+    /// A policy value out of its range (backup-code count or length, out-of-band code
+    /// lifetime, attempts, resends).
+    Policy(PolicyField),
+}
+
+/// The policy value [`ConfigError::Policy`] refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PolicyField {
+    /// Backup codes per set.
+    BackupCodeCount,
+    /// Characters per backup code (below 64 bits of entropy is refused).
+    BackupCodeLength,
+    /// Characters per display group of a backup code.
+    BackupCodeGroup,
+    /// Digits of an out-of-band code.
+    OobDigits,
+    /// Lifetime of an out-of-band code.
+    OobLifetime,
+    /// Attempts allowed per out-of-band code.
+    OobAttempts,
+    /// Resends allowed per out-of-band code.
+    OobResends,
+}
+
+impl PolicyField {
+    /// The field's name, for messages.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            PolicyField::BackupCodeCount => "backup code count",
+            PolicyField::BackupCodeLength => "backup code length",
+            PolicyField::BackupCodeGroup => "backup code group size",
+            PolicyField::OobDigits => "out-of-band code digits",
+            PolicyField::OobLifetime => "out-of-band code lifetime",
+            PolicyField::OobAttempts => "out-of-band code attempts",
+            PolicyField::OobResends => "out-of-band code resends",
+        }
+    }
 }
 
 impl fmt::Display for ConfigError {
@@ -196,6 +356,10 @@ impl fmt::Display for ConfigError {
             ConfigError::WindowTooLarge { requested, max } => {
                 write!(f, "a window of {requested} exceeds the maximum of {max}")
             }
+            ConfigError::ServerKeyLength { len } => {
+                write!(f, "a server key of {len} bytes is outside 32 to 64")
+            }
+            ConfigError::Policy(field) => write!(f, "the {} is out of range", field.name()),
         }
     }
 }
@@ -294,6 +458,12 @@ impl From<ConfigError> for Error {
 impl From<UriError> for Error {
     fn from(e: UriError) -> Self {
         Error::Uri(e)
+    }
+}
+
+impl From<BackupCodeFormatError> for Error {
+    fn from(e: BackupCodeFormatError) -> Self {
+        Error::MalformedBackupCode(e)
     }
 }
 

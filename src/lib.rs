@@ -9,19 +9,27 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod backup;
 mod base32;
 pub mod compat;
 pub mod error;
+mod hex;
+mod keyed_hash;
+pub mod oob;
 pub mod otp;
 mod secret;
 mod sensitive;
+mod server_key;
 pub mod uri;
 
+pub use backup::{BackupCodePolicy, BackupCodeSet, BackupCodeUse, PlainBackupCodes};
 pub use compat::{AuthenticatorApp, CompatibilityReport};
 pub use error::Error;
+pub use oob::{OobChallenge, OobChannel, OobCode, OobPolicy, mask_email, mask_phone};
 pub use otp::{Algorithm, HotpConfig, HotpMatch, OtpCode, TotpConfig, TotpMatch, Window};
 pub use secret::{
     DEFAULT_SECRET_BYTES, MAX_SECRET_BYTES, MIN_LEGACY_SECRET_BYTES, MIN_SECRET_BYTES, Secret,
 };
 pub use sensitive::SensitiveText;
+pub use server_key::{MAX_SERVER_KEY_BYTES, MIN_SERVER_KEY_BYTES, ServerKey};
 pub use uri::{KeyUri, OtpKind};

@@ -1,39 +1,13 @@
 //! Generation and verification never touch the heap: a counting global allocator
 //! sees zero allocations across them.
-#![allow(unsafe_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::allocations_in;
 use std::fmt::Write as _;
 
 use mfa_core::{Algorithm, HotpConfig, Secret, TotpConfig, Window};
-
-struct Counting;
-
-std::thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards every call to `System` unchanged; only counts on the side.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|a| a.set(a.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 /// A fixed buffer to format into, so formatting itself is checked for allocations.
 #[derive(Default)]
@@ -54,12 +28,6 @@ impl std::fmt::Write for StackText {
     }
 }
 
-fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
-
 #[test]
 fn generate_and_verify_do_not_allocate() {
     for algorithm in Algorithm::ALL {
@@ -71,7 +39,7 @@ fn generate_and_verify_do_not_allocate() {
                 .with_window(Window::new(10, 10).unwrap());
             let hotp = HotpConfig::default().with_algorithm(algorithm);
             let now = 1_700_000_000;
-            let n = allocations_in(|| {
+            let (n, ()) = allocations_in(|| {
                 let code = totp.generate(&secret, now).unwrap();
                 let m = totp.verify(&secret, code.as_str(), now, None).unwrap();
                 assert!(

@@ -1,0 +1,290 @@
+//! The persisted set: salted keyed hashes, one slot per code, and consumption.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use rand_core::CryptoRng;
+use subtle::{Choice, ConditionallySelectable};
+use zeroize::Zeroize;
+
+use super::policy::MAX_BACKUP_CODE_LENGTH;
+use super::{BackupCodePolicy, PlainBackupCodes, alphabet};
+use crate::error::Error;
+use crate::keyed_hash::{CodeHash, Domain, SALT_LEN, hashes_equal, keyed_hash};
+use crate::server_key::ServerKey;
+
+/// How the codes of a [`BackupCodeSet`] are hashed. Stored in the set, so a future
+/// scheme can be introduced without misreading old records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub enum HashScheme {
+    /// `HMAC-SHA-256(server key, "mfa-core/backup-code/v1\0" ‖ salt ‖ code)`, first 16
+    /// bytes; `code` is the normalised code (upper-case alphabet, no separators).
+    /// Serialised as `"hmac-sha256-128"`.
+    #[cfg_attr(feature = "serde", serde(rename = "hmac-sha256-128"))]
+    HmacSha256Trunc128,
+}
+
+/// One slot: the keyed hash of a code, and when it was used.
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub(super) struct StoredCode(
+    #[cfg_attr(feature = "serde", serde(with = "crate::hex::array"))] pub(super) CodeHash,
+    pub(super) Option<u64>,
+);
+
+/// A set of backup codes as you persist it: **only salted keyed hashes**, never a
+/// plain code.
+///
+/// Made by [`generate`](Self::generate), which also returns the [`PlainBackupCodes`] to
+/// show once. Each code is hashed with HMAC-SHA-256 under the [`ServerKey`] over a
+/// random 16-byte salt per set; without the server key a leaked set cannot be checked
+/// against guesses at all. Each slot records when its code was used.
+///
+/// # Contract
+/// - [`consume`](Self::consume) changes the set **only on success** (it marks the code
+///   used). Persist the set after every successful consume, before answering the
+///   user, with a compare-and-swap on the account row when several servers share it:
+///   otherwise the same code can be accepted twice.
+/// - The set does not throttle. Count every failed consume (wrong, malformed or used
+///   code) toward the account's attempt limit; a used code presented again may mean
+///   someone else holds the user's printed list: notify the user.
+/// - Timing: one keyed hash of the input is compared with every slot, used or not,
+///   without an early exit; a hit, a miss and a used code cost the same. The input's
+///   length and characters (which the submitter knows) may affect timing.
+///
+/// ```
+/// use mfa_core::{Error, ServerKey};
+/// use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
+///
+/// // The server key comes from your configuration, not from the database.
+/// let key = ServerKey::new(1, &[0x42; 32])?;
+/// let mut rng = rand::rng();
+/// let (plain, mut set) = BackupCodeSet::generate(&BackupCodePolicy::default(), &key, &mut rng);
+/// let first = plain.expose_secret().next().unwrap_or_default().to_owned();
+/// drop(plain); // after showing the codes to the user once; persist `set`
+///
+/// let now = 1_767_225_600;
+/// // Case, separators and confusables (o → 0, i/l → 1) are forgiven.
+/// let typed = first.to_lowercase().replace('-', " ");
+/// let used = set.consume(&typed, &key, now)?;
+/// assert_eq!(used.remaining(), 9); // persist `set` now, then tell the user
+/// assert_eq!(set.consume(&first, &key, now + 60), Err(Error::BackupCodeUsed));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct BackupCodeSet {
+    pub(super) scheme: HashScheme,
+    pub(super) key_id: u32,
+    pub(super) length: u8,
+    pub(super) salt: [u8; SALT_LEN],
+    pub(super) codes: Vec<StoredCode>,
+}
+
+/// The result of a successful [`BackupCodeSet::consume`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "persist the set, then tell the user how many codes remain"]
+pub struct BackupCodeUse {
+    index: usize,
+    remaining: usize,
+}
+
+impl BackupCodeUse {
+    /// Unused codes left in the set. Offer regeneration when it runs low; at 0 the
+    /// user has no way back in without another factor.
+    #[must_use]
+    pub const fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    /// The slot of the code used, from 0: its position in the list the user was shown.
+    #[must_use]
+    pub const fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl BackupCodeSet {
+    /// Draws a new set of `policy.count()` codes from the caller's CSPRNG, hashed
+    /// under `key`. Returns the plain codes (show once) and the set (persist).
+    ///
+    /// Each character is the low 5 bits of a random byte, so characters are uniform
+    /// over the 32-symbol alphabet without modulo bias. Does not fail: the policy was
+    /// validated when built.
+    #[must_use = "the plain codes must be shown and the set persisted"]
+    pub fn generate<R: CryptoRng + ?Sized>(
+        policy: &BackupCodePolicy,
+        key: &ServerKey,
+        rng: &mut R,
+    ) -> (PlainBackupCodes, BackupCodeSet) {
+        let mut salt = [0u8; SALT_LEN];
+        rng.fill_bytes(&mut salt);
+        let mut plain = PlainBackupCodes::with_capacity(policy);
+        let mut codes = Vec::with_capacity(usize::from(policy.count()));
+        let mut buf = [0u8; MAX_BACKUP_CODE_LENGTH as usize];
+        let code = buf
+            .get_mut(..usize::from(policy.length()))
+            .unwrap_or_default();
+        for _ in 0..policy.count() {
+            rng.fill_bytes(code);
+            for c in code.iter_mut() {
+                *c = alphabet::encode(*c);
+            }
+            codes.push(StoredCode(
+                keyed_hash(key, Domain::BackupCode, &salt, code),
+                None,
+            ));
+            plain.push(code, policy.group());
+        }
+        buf.zeroize();
+        let set = BackupCodeSet {
+            scheme: HashScheme::HmacSha256Trunc128,
+            key_id: key.id(),
+            length: policy.length(),
+            salt,
+            codes,
+        };
+        (plain, set)
+    }
+
+    /// Replaces the whole set with a new one drawn under `policy` and `key` (new salt,
+    /// new codes) and returns its plain codes. Every old code stops working, used or
+    /// not. Also the way to move a set to a rotated server key.
+    ///
+    /// Require a fresh second factor before calling it, and persist the set before
+    /// showing the new codes.
+    pub fn regenerate<R: CryptoRng + ?Sized>(
+        &mut self,
+        policy: &BackupCodePolicy,
+        key: &ServerKey,
+        rng: &mut R,
+    ) -> PlainBackupCodes {
+        let (plain, set) = Self::generate(policy, key, rng);
+        *self = set;
+        plain
+    }
+
+    /// Checks `input` against every code of the set and, on a hit on an unused code,
+    /// marks it used at `now` (Unix seconds).
+    ///
+    /// `input` is normalised first: ASCII case folded, spaces and hyphens dropped
+    /// anywhere, `O` read as `0`, `I` and `L` as `1`. Then one keyed hash of it is
+    /// compared with every slot in constant time.
+    ///
+    /// **Only a success changes the set**: persist it before answering. A failure
+    /// leaves it untouched; count the failure toward the account's throttling, which
+    /// this set does not do. Allocates nothing.
+    ///
+    /// # Errors
+    /// - [`Error::ServerKeyMismatch`] when `key` has another id than the set's (checked
+    ///   first: load the key the set was made under).
+    /// - [`Error::MalformedBackupCode`] when `input` has a character outside the
+    ///   alphabet or the wrong number of characters.
+    /// - [`Error::BackupCodeUsed`] when it matches a code already used (refused forever).
+    /// - [`Error::InvalidCode`] when it matches no code.
+    pub fn consume(
+        &mut self,
+        input: &str,
+        key: &ServerKey,
+        now: u64,
+    ) -> Result<BackupCodeUse, Error> {
+        key.check_id(self.key_id)?;
+        let mut buf = [0u8; MAX_BACKUP_CODE_LENGTH as usize];
+        let parsed = alphabet::normalize(input, self.length, &mut buf).map(|n| {
+            keyed_hash(
+                key,
+                Domain::BackupCode,
+                &self.salt,
+                buf.get(..n).unwrap_or_default(),
+            )
+        });
+        buf.zeroize();
+        let hash = parsed?;
+
+        // Record the first unused hit and whether anything hit at all, without a
+        // branch on either; decide only after every slot was compared.
+        let mut unused_hit = Choice::from(0);
+        let mut any_hit = Choice::from(0);
+        let mut index = 0u32;
+        for (i, code) in (0u32..).zip(&self.codes) {
+            let hit = hashes_equal(&hash, &code.0);
+            let unused = Choice::from(u8::from(code.1.is_none()));
+            let first = hit & unused & !unused_hit;
+            index.conditional_assign(&i, first);
+            unused_hit |= first;
+            any_hit |= hit;
+        }
+
+        if bool::from(unused_hit) {
+            let slot = usize::try_from(index).unwrap_or(usize::MAX);
+            if let Some(code) = self.codes.get_mut(slot) {
+                code.1 = Some(now);
+                return Ok(BackupCodeUse {
+                    index: slot,
+                    remaining: self.remaining(),
+                });
+            }
+        }
+        if bool::from(any_hit) {
+            return Err(Error::BackupCodeUsed);
+        }
+        Err(Error::InvalidCode)
+    }
+
+    /// Unused codes left.
+    #[must_use]
+    pub fn remaining(&self) -> usize {
+        self.codes.iter().filter(|c| c.1.is_none()).count()
+    }
+
+    /// Codes in the set, used or not.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Always `false`: a set has at least one code (deserialisation refuses an
+    /// empty one).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The id of the server key the set was hashed under.
+    #[must_use]
+    pub const fn key_id(&self) -> u32 {
+        self.key_id
+    }
+
+    /// Characters per code, separators not counted.
+    #[must_use]
+    pub const fn code_length(&self) -> u8 {
+        self.length
+    }
+
+    /// How the codes are hashed.
+    #[must_use]
+    pub const fn scheme(&self) -> HashScheme {
+        self.scheme
+    }
+
+    /// For each slot, in the order the codes were shown, when its code was used (Unix
+    /// seconds), or `None` if it is still unused: for a "code 3 used on …" page.
+    pub fn usage(&self) -> impl ExactSizeIterator<Item = Option<u64>> + '_ {
+        self.codes.iter().map(|c| c.1)
+    }
+}
+
+/// Shows the shape and usage, never the salt or the hashes.
+impl fmt::Debug for BackupCodeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BackupCodeSet")
+            .field("scheme", &self.scheme)
+            .field("key_id", &self.key_id)
+            .field("length", &self.length)
+            .field("codes", &self.len())
+            .field("remaining", &self.remaining())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,76 @@
+//! Lower-case hex for salts and hashes in serialised records, without allocation on
+//! decode and with serde helpers for fixed-size byte arrays.
+
+/// Lower-case hex of `bytes`.
+#[cfg(feature = "serde")]
+pub(crate) fn encode(bytes: &[u8]) -> alloc::string::String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = alloc::string::String::with_capacity(bytes.len().saturating_mul(2));
+    for b in bytes {
+        for nibble in [b >> 4, b & 0x0f] {
+            let c = DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0');
+            out.push(char::from(c));
+        }
+    }
+    out
+}
+
+/// Decodes exactly `N` bytes of hex (either case); `None` for anything else.
+#[cfg(any(test, feature = "serde"))]
+pub(crate) fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
+    if text.len() != N.checked_mul(2)? {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (slot, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+        let hi = nibble(*pair.first()?)?;
+        let lo = nibble(*pair.get(1)?)?;
+        *slot = (hi << 4) | lo;
+    }
+    Some(out)
+}
+
+#[cfg(any(test, feature = "serde"))]
+fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `#[serde(with = "crate::hex::array")]` for `[u8; N]` fields: hex strings.
+#[cfg(feature = "serde")]
+pub(crate) mod array {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer, const N: usize>(
+        bytes: &[u8; N],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::encode(bytes))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        deserializer: D,
+    ) -> Result<[u8; N], D::Error> {
+        let text = <alloc::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        super::decode(&text).ok_or_else(|| D::Error::custom("expected hex of the right length"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn round_trip_and_refusals() {
+        let bytes = [0u8, 1, 0x7f, 0x80, 0xff];
+        #[cfg(feature = "serde")]
+        assert_eq!(super::encode(&bytes), "00017f80ff");
+        assert_eq!(super::decode::<5>("00017F80ff"), Some(bytes));
+        assert_eq!(super::decode::<5>("00017f80f"), None);
+        assert_eq!(super::decode::<5>("00017f80fg"), None);
+        assert_eq!(super::decode::<2>("é1"), None);
+    }
+}

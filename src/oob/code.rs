@@ -1,0 +1,211 @@
+//! The plain code: uniform generation, the zeroizing value handed to the caller, and
+//! parsing of what the user typed.
+
+use core::fmt;
+
+use rand_core::CryptoRng;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::policy::MAX_OOB_DIGITS;
+use crate::error::{CodeFormatError, Error};
+
+/// Bytes of the fixed code buffer.
+const BUF_LEN: usize = MAX_OOB_DIGITS as usize;
+
+/// Draws before [`Error::RngFailure`]. Each draw is rejected with probability below
+/// 2^-30 (10^10 / 2^64 at 10 digits), so 64 rejections in a row never happen with a
+/// working generator.
+const MAX_DRAWS: u32 = 64;
+
+/// A freshly generated out-of-band code, zero-padded to its digit count (`"004217"`),
+/// held in a fixed buffer: formatting it never allocates.
+///
+/// **Deliver it and drop it.** It is returned once by
+/// [`OobChallenge::issue`](super::OobChallenge::issue) and
+/// [`resend`](super::OobChallenge::resend) so you can put it in an email or a text
+/// message; the challenge you persist holds only its keyed hash, and nothing can
+/// recover it later. Until it is used it is a credential: never log it, never store
+/// it, never return it in an API response.
+///
+/// `Display` and [`as_str`](Self::as_str) give the digits (the point of the value is
+/// to be sent); `Debug` prints `OobCode([redacted])`; the buffer is zeroed on drop.
+/// There is no `Clone`, so no stray copy outlives the one you send. Any `String` you
+/// format it into is not zeroed for you.
+#[must_use = "the code must be delivered to the user; it cannot be recovered later"]
+pub struct OobCode {
+    digits: [u8; BUF_LEN],
+    len: u8,
+}
+
+impl OobCode {
+    /// The code's digits, leading zeros kept.
+    ///
+    /// **Security warning:** this is the secret the user will type. Send it on the
+    /// challenge's channel to the user's verified address or number; nowhere else.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        let digits = self.digits.get(..usize::from(self.len)).unwrap_or_default();
+        core::str::from_utf8(digits).unwrap_or_default()
+    }
+
+    /// The ASCII digits, as hashed.
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        self.as_str().as_bytes()
+    }
+
+    /// Writes `value` as `len` ASCII digits, zero-padded. `value` must be below
+    /// 10^len; higher digits are dropped.
+    fn from_value(mut value: u64, len: u8) -> Self {
+        let mut digits = [b'0'; BUF_LEN];
+        for slot in digits.iter_mut().take(usize::from(len)).rev() {
+            *slot = b'0' + u8::try_from(value % 10).unwrap_or(0);
+            value /= 10;
+        }
+        value.zeroize();
+        OobCode { digits, len }
+    }
+}
+
+impl fmt::Display for OobCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for OobCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OobCode([redacted])")
+    }
+}
+
+impl Drop for OobCode {
+    fn drop(&mut self) {
+        self.digits.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for OobCode {}
+
+/// `10^digits` for a validated digit count (6 to 10).
+const fn modulus(digits: u8) -> u64 {
+    10u64.pow(digits as u32)
+}
+
+/// A code of `digits` digits, uniform over `0..10^digits`, by rejection sampling:
+/// a 64-bit draw is kept only below the largest multiple of `10^digits` that fits in
+/// 2^64, then reduced, so every value is equally likely (no modulo bias).
+///
+/// # Errors
+/// [`Error::RngFailure`] if [`MAX_DRAWS`] draws in a row are rejected.
+pub(super) fn generate<R: CryptoRng + ?Sized>(digits: u8, rng: &mut R) -> Result<OobCode, Error> {
+    let digits = digits.clamp(super::policy::MIN_OOB_DIGITS, MAX_OOB_DIGITS);
+    let m = modulus(digits);
+    // 2^64 mod m, computed without 128-bit arithmetic.
+    let excess = (u64::MAX % m).wrapping_add(1) % m;
+    // Keep draws in 0..=u64::MAX - excess: exactly 2^64 - excess values, a multiple of m.
+    let highest = u64::MAX - excess;
+    for _ in 0..MAX_DRAWS {
+        let mut draw = rng.next_u64();
+        if draw <= highest {
+            let code = OobCode::from_value(draw % m, digits);
+            draw.zeroize();
+            return Ok(code);
+        }
+    }
+    Err(Error::RngFailure)
+}
+
+/// Parses what the user typed into `out`: ASCII digits, spaces anywhere ignored
+/// (`"123 456"`), exactly `digits` of them. Scans the whole input whatever it holds,
+/// so only its length affects timing. Returns the number of digits written.
+///
+/// # Errors
+/// [`CodeFormatError::NotADigit`] for any other character (checked first), else
+/// [`CodeFormatError::WrongLength`].
+pub(super) fn parse(
+    text: &str,
+    digits: u8,
+    out: &mut [u8; BUF_LEN],
+) -> Result<usize, CodeFormatError> {
+    let mut found = 0usize;
+    let mut non_digit = false;
+    for b in text.bytes() {
+        if b == b' ' {
+            continue;
+        }
+        non_digit |= !b.is_ascii_digit();
+        if let Some(slot) = out.get_mut(found) {
+            *slot = b;
+        }
+        found = found.saturating_add(1);
+    }
+    if non_digit {
+        return Err(CodeFormatError::NotADigit);
+    }
+    if found != usize::from(digits) {
+        return Err(CodeFormatError::WrongLength {
+            expected: digits,
+            found: u8::try_from(found).unwrap_or(u8::MAX),
+        });
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_zero_padded_and_redacted() {
+        let code = OobCode::from_value(42, 8);
+        assert_eq!(code.as_str(), "00000042");
+        assert_eq!(code.to_string(), "00000042");
+        assert_eq!(format!("{code:?}"), "OobCode([redacted])");
+        assert_eq!(
+            OobCode::from_value(9_999_999_999, 10).as_str(),
+            "9999999999"
+        );
+    }
+
+    #[test]
+    fn acceptance_zone_is_a_multiple_of_the_modulus() {
+        for digits in 6..=10u8 {
+            let m = u128::from(modulus(digits));
+            let excess = (u64::MAX % modulus(digits)).wrapping_add(1) % modulus(digits);
+            let accepted = (1u128 << 64) - u128::from(excess);
+            assert_eq!(accepted % m, 0, "{digits}");
+            assert!(accepted > (1u128 << 64) - m, "{digits}");
+        }
+    }
+
+    #[test]
+    fn parsing() {
+        let mut buf = [0u8; BUF_LEN];
+        assert_eq!(parse("123 456", 6, &mut buf), Ok(6));
+        assert_eq!(&buf[..6], b"123456");
+        assert_eq!(parse(" 0000000001 ", 10, &mut buf), Ok(10));
+        assert_eq!(
+            parse("12345a", 6, &mut buf),
+            Err(CodeFormatError::NotADigit)
+        );
+        assert_eq!(
+            parse("١٢٣٤٥٦", 6, &mut buf),
+            Err(CodeFormatError::NotADigit)
+        );
+        let long = "1".repeat(300);
+        assert_eq!(
+            parse(&long, 6, &mut buf),
+            Err(CodeFormatError::WrongLength {
+                expected: 6,
+                found: 255
+            })
+        );
+        assert_eq!(
+            parse("", 6, &mut buf),
+            Err(CodeFormatError::WrongLength {
+                expected: 6,
+                found: 0
+            })
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! The server key ("pepper") under which stored code hashes are computed.
+
+use core::fmt;
+
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::error::{ConfigError, Error};
+
+/// The fewest bytes a [`ServerKey`] accepts (256 bits).
+pub const MIN_SERVER_KEY_BYTES: usize = 32;
+/// The most bytes a [`ServerKey`] holds (one SHA-256 block).
+pub const MAX_SERVER_KEY_BYTES: usize = 64;
+
+/// A secret key held by the server, **outside the database** (configuration, a secret
+/// manager, an HSM-wrapped blob), under which backup-code and out-of-band-code hashes
+/// are computed (HMAC-SHA-256).
+///
+/// Keeping it out of the database is the point: a leaked database then holds hashes
+/// that cannot be checked against guesses, not even the 10^6 possible 6-digit codes.
+///
+/// The `id` is stored beside every hash made under the key, so keys can be rotated:
+/// a record hashed under another key is refused with
+/// [`Error::ServerKeyMismatch`](crate::Error::ServerKeyMismatch) rather than silently
+/// failing every code. Zeroized on drop, redacted in `Debug`.
+///
+/// ```
+/// use mfa_core::ServerKey;
+/// let key = ServerKey::new(1, &[0x42; 32])?;
+/// assert_eq!(format!("{key:?}"), "ServerKey { id: 1, key: [redacted] }");
+/// # Ok::<(), mfa_core::error::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct ServerKey {
+    id: u32,
+    bytes: [u8; MAX_SERVER_KEY_BYTES],
+    len: usize,
+}
+
+impl ServerKey {
+    /// A key with identifier `id` (your choice; change it when you rotate the key).
+    ///
+    /// # Errors
+    /// [`ConfigError::ServerKeyLength`] outside 32 to 64 bytes.
+    pub fn new(id: u32, key: &[u8]) -> Result<Self, ConfigError> {
+        let len = key.len();
+        if !(MIN_SERVER_KEY_BYTES..=MAX_SERVER_KEY_BYTES).contains(&len) {
+            return Err(ConfigError::ServerKeyLength { len });
+        }
+        let mut bytes = [0u8; MAX_SERVER_KEY_BYTES];
+        for (b, k) in bytes.iter_mut().zip(key) {
+            *b = *k;
+        }
+        Ok(ServerKey { id, bytes, len })
+    }
+
+    /// The key's identifier, stored beside every hash made under it.
+    #[must_use]
+    pub const fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Refuses this key for a record hashed under the key with id `stored`.
+    pub(crate) fn check_id(&self, stored: u32) -> Result<(), Error> {
+        if self.id != stored {
+            return Err(Error::ServerKeyMismatch {
+                stored,
+                given: self.id,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn expose_secret(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+impl Drop for ServerKey {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for ServerKey {}
+
+impl fmt::Debug for ServerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerKey")
+            .field("id", &self.id)
+            .field("key", &format_args!("[redacted]"))
+            .finish()
+    }
+}
+
+impl PartialEq for ServerKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && bool::from(self.expose_secret().ct_eq(other.expose_secret()))
+    }
+}
+
+impl Eq for ServerKey {}

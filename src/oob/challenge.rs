@@ -3,10 +3,9 @@
 use core::fmt;
 
 use rand_core::CryptoRng;
-use zeroize::Zeroize;
 
 use super::code::{self, OobCode};
-use super::policy::{MAX_OOB_DIGITS, OobChannel, OobPolicy};
+use super::policy::{OobChannel, OobPolicy};
 use crate::error::Error;
 use crate::keyed_hash::{CodeHash, Domain, SALT_LEN, hashes_equal, keyed_hash};
 use crate::server_key::ServerKey;
@@ -179,13 +178,9 @@ impl OobChallenge {
             return Err(Error::TooManyAttempts { retry_at: None });
         }
         key.check_id(self.key_id)?;
-        let mut buf = [0u8; MAX_OOB_DIGITS as usize];
-        let hash = code::parse(code, self.digits, &mut buf).map(|n| {
-            let typed = buf.get(..n).unwrap_or_default();
-            keyed_hash(key, Domain::OobCode, &self.salt, typed)
-        });
-        buf.zeroize();
-        let matched = bool::from(hashes_equal(&hash?, &self.hash));
+        let typed = code::parse(code, self.digits)?;
+        let hash = keyed_hash(key, Domain::OobCode, &self.salt, typed.as_bytes());
+        let matched = bool::from(hashes_equal(&hash, &self.hash));
         self.revision = self.revision.wrapping_add(1);
         if matched {
             self.consumed = true;

@@ -7,7 +7,8 @@ use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::policy::MAX_OOB_DIGITS;
-use crate::error::{CodeFormatError, Error};
+use crate::error::Error;
+use crate::otp::{Digits, parse_submitted};
 
 /// Bytes of the fixed code buffer.
 const BUF_LEN: usize = MAX_OOB_DIGITS as usize;
@@ -115,45 +116,22 @@ pub(super) fn generate<R: CryptoRng + ?Sized>(digits: u8, rng: &mut R) -> Result
     Err(Error::RngFailure)
 }
 
-/// Parses what the user typed into `out`: ASCII digits, spaces anywhere ignored
-/// (`"123 456"`), exactly `digits` of them. Scans the whole input whatever it holds,
-/// so only its length affects timing. Returns the number of digits written.
+/// Parses what the user typed into its canonical digits, by the same rules as OTP
+/// codes ([`parse_submitted`]: ASCII digits, spaces ignored, exactly `digits` of them,
+/// the whole input scanned), zero-padded back to `digits` for hashing.
 ///
 /// # Errors
-/// [`CodeFormatError::NotADigit`] for any other character (checked first), else
-/// [`CodeFormatError::WrongLength`].
-pub(super) fn parse(
-    text: &str,
-    digits: u8,
-    out: &mut [u8; BUF_LEN],
-) -> Result<usize, CodeFormatError> {
-    let mut found = 0usize;
-    let mut non_digit = false;
-    for b in text.bytes() {
-        if b == b' ' {
-            continue;
-        }
-        non_digit |= !b.is_ascii_digit();
-        if let Some(slot) = out.get_mut(found) {
-            *slot = b;
-        }
-        found = found.saturating_add(1);
-    }
-    if non_digit {
-        return Err(CodeFormatError::NotADigit);
-    }
-    if found != usize::from(digits) {
-        return Err(CodeFormatError::WrongLength {
-            expected: digits,
-            found: u8::try_from(found).unwrap_or(u8::MAX),
-        });
-    }
-    Ok(found)
+/// [`Error::MalformedCode`] for other characters or another length;
+/// [`Error::Config`] if the stored digit count is out of range (a corrupt record).
+pub(super) fn parse(text: &str, digits: u8) -> Result<OobCode, Error> {
+    let value = parse_submitted(text, Digits::new(digits)?)?;
+    Ok(OobCode::from_value(value, digits))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::CodeFormatError;
 
     #[test]
     fn values_are_zero_padded_and_redacted() {
@@ -179,32 +157,18 @@ mod tests {
     }
 
     #[test]
-    fn parsing() {
-        let mut buf = [0u8; BUF_LEN];
-        assert_eq!(parse("123 456", 6, &mut buf), Ok(6));
-        assert_eq!(&buf[..6], b"123456");
-        assert_eq!(parse(" 0000000001 ", 10, &mut buf), Ok(10));
+    fn parsing_gives_canonical_digits() {
+        assert_eq!(parse("123 456", 6).unwrap().as_str(), "123456");
+        assert_eq!(parse(" 0000000001 ", 10).unwrap().as_str(), "0000000001");
         assert_eq!(
-            parse("12345a", 6, &mut buf),
-            Err(CodeFormatError::NotADigit)
+            parse("12345a", 6).unwrap_err(),
+            Error::MalformedCode(CodeFormatError::NotADigit)
         );
         assert_eq!(
-            parse("١٢٣٤٥٦", 6, &mut buf),
-            Err(CodeFormatError::NotADigit)
-        );
-        let long = "1".repeat(300);
-        assert_eq!(
-            parse(&long, 6, &mut buf),
-            Err(CodeFormatError::WrongLength {
+            parse(&"1".repeat(300), 6).unwrap_err(),
+            Error::MalformedCode(CodeFormatError::WrongLength {
                 expected: 6,
                 found: 255
-            })
-        );
-        assert_eq!(
-            parse("", 6, &mut buf),
-            Err(CodeFormatError::WrongLength {
-                expected: 6,
-                found: 0
             })
         );
     }

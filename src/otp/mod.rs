@@ -15,3 +15,5 @@ pub use algorithm::Algorithm;
 pub use code::OtpCode;
 pub use hotp::{HotpConfig, HotpMatch, MAX_LOOK_AHEAD, MAX_RESYNC_WINDOW};
 pub use totp::{MAX_WINDOW_STEPS, TotpConfig, TotpMatch, Window};
+
+pub(crate) use code::{Digits, parse_submitted};

@@ -8,10 +8,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::policy::MAX_OOB_DIGITS;
 use crate::error::Error;
-use crate::otp::{Digits, parse_submitted};
-
-/// Bytes of the fixed code buffer.
-const BUF_LEN: usize = MAX_OOB_DIGITS as usize;
+use crate::otp::{DigitText, Digits, parse_submitted};
 
 /// Draws before [`Error::RngFailure`]. Each draw is rejected with probability below
 /// 2^-30 (10^10 / 2^64 at 10 digits), so 64 rejections in a row never happen with a
@@ -33,10 +30,7 @@ const MAX_DRAWS: u32 = 64;
 /// There is no `Clone`, so no stray copy outlives the one you send. Any `String` you
 /// format it into is not zeroed for you.
 #[must_use = "the code must be delivered to the user; it cannot be recovered later"]
-pub struct OobCode {
-    digits: [u8; BUF_LEN],
-    len: u8,
-}
+pub struct OobCode(DigitText);
 
 impl OobCode {
     /// The code's digits, leading zeros kept.
@@ -45,8 +39,7 @@ impl OobCode {
     /// challenge's channel to the user's verified address or number; nowhere else.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        let digits = self.digits.get(..usize::from(self.len)).unwrap_or_default();
-        core::str::from_utf8(digits).unwrap_or_default()
+        self.0.as_str()
     }
 
     /// The ASCII digits, as hashed.
@@ -54,16 +47,10 @@ impl OobCode {
         self.as_str().as_bytes()
     }
 
-    /// Writes `value` as `len` ASCII digits, zero-padded. `value` must be below
-    /// 10^len; higher digits are dropped.
-    fn from_value(mut value: u64, len: u8) -> Self {
-        let mut digits = [b'0'; BUF_LEN];
-        for slot in digits.iter_mut().take(usize::from(len)).rev() {
-            *slot = b'0' + u8::try_from(value % 10).unwrap_or(0);
-            value /= 10;
-        }
-        value.zeroize();
-        OobCode { digits, len }
+    /// Writes `value` as `digits` ASCII digits, zero-padded. `value` must be below
+    /// 10^digits; higher digits are dropped.
+    fn from_value(value: u64, digits: Digits) -> Self {
+        OobCode(DigitText::new(value, digits))
     }
 }
 
@@ -79,12 +66,7 @@ impl fmt::Debug for OobCode {
     }
 }
 
-impl Drop for OobCode {
-    fn drop(&mut self) {
-        self.digits.zeroize();
-    }
-}
-
+/// Zeroed on drop through the digit buffer it holds.
 impl ZeroizeOnDrop for OobCode {}
 
 /// `10^digits` for a validated digit count (6 to 10).
@@ -99,8 +81,9 @@ const fn modulus(digits: u8) -> u64 {
 /// # Errors
 /// [`Error::RngFailure`] if [`MAX_DRAWS`] draws in a row are rejected.
 pub(super) fn generate<R: CryptoRng + ?Sized>(digits: u8, rng: &mut R) -> Result<OobCode, Error> {
-    let digits = digits.clamp(super::policy::MIN_OOB_DIGITS, MAX_OOB_DIGITS);
-    let m = modulus(digits);
+    // The clamp keeps the old contract for out-of-range counts, so `?` cannot fire.
+    let digits = Digits::new(digits.clamp(super::policy::MIN_OOB_DIGITS, MAX_OOB_DIGITS))?;
+    let m = modulus(digits.get());
     // 2^64 mod m, computed without 128-bit arithmetic.
     let excess = (u64::MAX % m).wrapping_add(1) % m;
     // Keep draws in 0..=u64::MAX - excess: exactly 2^64 - excess values, a multiple of m.
@@ -124,7 +107,8 @@ pub(super) fn generate<R: CryptoRng + ?Sized>(digits: u8, rng: &mut R) -> Result
 /// [`Error::MalformedCode`] for other characters or another length;
 /// [`Error::Config`] if the stored digit count is out of range (a corrupt record).
 pub(super) fn parse(text: &str, digits: u8) -> Result<OobCode, Error> {
-    let value = parse_submitted(text, Digits::new(digits)?)?;
+    let digits = Digits::new(digits)?;
+    let value = parse_submitted(text, digits)?;
     Ok(OobCode::from_value(value, digits))
 }
 
@@ -135,12 +119,12 @@ mod tests {
 
     #[test]
     fn values_are_zero_padded_and_redacted() {
-        let code = OobCode::from_value(42, 8);
+        let code = OobCode::from_value(42, Digits::new(8).unwrap());
         assert_eq!(code.as_str(), "00000042");
         assert_eq!(code.to_string(), "00000042");
         assert_eq!(format!("{code:?}"), "OobCode([redacted])");
         assert_eq!(
-            OobCode::from_value(9_999_999_999, 10).as_str(),
+            OobCode::from_value(9_999_999_999, Digits::new(10).unwrap()).as_str(),
             "9999999999"
         );
     }

@@ -66,6 +66,51 @@ pub(crate) fn truncate(mac: &MacWords, digits: Digits) -> u32 {
     digits.reduce(word & 0x7fff_ffff)
 }
 
+/// Digits of a code, zero-padded to their count, in a fixed buffer that is zeroed on
+/// drop: what both [`OtpCode`] and [`OobCode`](crate::OobCode) hold. Formatting it
+/// never allocates; equality is constant-time.
+#[derive(Clone)]
+pub(crate) struct DigitText {
+    digits: [u8; 10],
+    len: u8,
+}
+
+impl DigitText {
+    /// Writes `value` as `digits` ASCII digits, zero-padded; digits beyond the count
+    /// are dropped. Divisions are by the constant 10 (multiply-and-shift).
+    pub(crate) fn new(value: u64, digits: Digits) -> Self {
+        let mut buf = [b'0'; 10];
+        let len = digits.get();
+        let mut rest = value;
+        for slot in buf.iter_mut().take(usize::from(len)).rev() {
+            let digit = (rest % 10).to_le_bytes()[0];
+            *slot = b'0' + digit;
+            rest /= 10;
+        }
+        rest.zeroize();
+        DigitText { digits: buf, len }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        let digits = self.digits.get(..usize::from(self.len)).unwrap_or_default();
+        core::str::from_utf8(digits).unwrap_or_default()
+    }
+}
+
+impl ConstantTimeEq for DigitText {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.digits.ct_eq(&other.digits) & self.len.ct_eq(&other.len)
+    }
+}
+
+impl Drop for DigitText {
+    fn drop(&mut self) {
+        self.digits.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for DigitText {}
+
 /// A generated one-time code, zero-padded to its digit count, held in a fixed buffer:
 /// formatting it never allocates.
 ///
@@ -76,29 +121,17 @@ pub(crate) fn truncate(mac: &MacWords, digits: Digits) -> u32 {
 /// Equality is constant-time.
 #[derive(Clone)]
 #[must_use]
-pub struct OtpCode {
-    digits: [u8; 10],
-    len: u8,
-}
+pub struct OtpCode(DigitText);
 
 impl OtpCode {
     pub(crate) fn new(value: u32, digits: Digits) -> Self {
-        let mut buf = [b'0'; 10];
-        let len = digits.get();
-        let mut rest = value;
-        for slot in buf.iter_mut().take(usize::from(len)).rev() {
-            let digit = (rest % 10).to_le_bytes()[0];
-            *slot = b'0' + digit;
-            rest /= 10;
-        }
-        OtpCode { digits: buf, len }
+        OtpCode(DigitText::new(u64::from(value), digits))
     }
 
     /// The code's digits.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        let digits = self.digits.get(..usize::from(self.len)).unwrap_or_default();
-        core::str::from_utf8(digits).unwrap_or_default()
+        self.0.as_str()
     }
 
     /// The code as a number (leading zeros dropped).
@@ -111,8 +144,8 @@ impl OtpCode {
 }
 
 impl ConstantTimeEq for OtpCode {
-    fn ct_eq(&self, other: &Self) -> subtle::Choice {
-        self.digits.ct_eq(&other.digits) & self.len.ct_eq(&other.len)
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.0.ct_eq(&other.0)
     }
 }
 
@@ -136,12 +169,7 @@ impl fmt::Debug for OtpCode {
     }
 }
 
-impl Drop for OtpCode {
-    fn drop(&mut self) {
-        self.digits.zeroize();
-    }
-}
-
+/// Zeroed on drop through the digit buffer it holds.
 impl ZeroizeOnDrop for OtpCode {}
 
 /// Parses what the user typed: ASCII digits, spaces anywhere ignored (`"123 456"`),

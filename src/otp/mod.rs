@@ -16,4 +16,4 @@ pub use code::OtpCode;
 pub use hotp::{HotpConfig, HotpMatch, MAX_LOOK_AHEAD, MAX_RESYNC_WINDOW};
 pub use totp::{MAX_WINDOW_STEPS, TotpConfig, TotpMatch, Window};
 
-pub(crate) use code::{Digits, parse_submitted};
+pub(crate) use code::{DigitText, Digits, parse_submitted};

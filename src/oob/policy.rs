@@ -3,6 +3,7 @@
 use core::fmt;
 
 use crate::error::{ConfigError, PolicyField};
+use crate::otp::Digits;
 
 /// The fewest digits an out-of-band code may have.
 pub const MIN_OOB_DIGITS: u8 = 6;
@@ -109,7 +110,8 @@ impl OobPolicy {
         resend_cooldown: u64,
         max_resends: u8,
     ) -> Result<Self, ConfigError> {
-        if digits < MIN_OOB_DIGITS || digits > MAX_OOB_DIGITS {
+        // The same digit rule as OTP codes, kept in one place.
+        if Digits::new(digits).is_err() {
             return Err(ConfigError::Policy(PolicyField::OobDigits));
         }
         if lifetime == 0 || lifetime > MAX_OOB_LIFETIME {

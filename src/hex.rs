@@ -2,7 +2,6 @@
 //! decode and with serde helpers for fixed-size byte arrays.
 
 /// Lower-case hex of `bytes`.
-#[cfg(feature = "serde")]
 pub(crate) fn encode(bytes: &[u8]) -> alloc::string::String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = alloc::string::String::with_capacity(bytes.len().saturating_mul(2));
@@ -16,7 +15,6 @@ pub(crate) fn encode(bytes: &[u8]) -> alloc::string::String {
 }
 
 /// Decodes exactly `N` bytes of hex (either case); `None` for anything else.
-#[cfg(any(test, feature = "serde"))]
 pub(crate) fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
     if text.len() != N.checked_mul(2)? {
         return None;
@@ -30,7 +28,6 @@ pub(crate) fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
-#[cfg(any(test, feature = "serde"))]
 fn nibble(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
@@ -66,7 +63,6 @@ mod tests {
     #[test]
     fn round_trip_and_refusals() {
         let bytes = [0u8, 1, 0x7f, 0x80, 0xff];
-        #[cfg(feature = "serde")]
         assert_eq!(super::encode(&bytes), "00017f80ff");
         assert_eq!(super::decode::<5>("00017F80ff"), Some(bytes));
         assert_eq!(super::decode::<5>("00017f80f"), None);

@@ -9,6 +9,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod account;
 pub mod backup;
 mod base32;
 pub mod compat;
@@ -22,6 +23,9 @@ mod sensitive;
 mod server_key;
 pub mod uri;
 
+pub use account::{
+    Account, Change, Event, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, Outcome, SetupNext,
+};
 pub use backup::{BackupCodePolicy, BackupCodeSet, BackupCodeUse, PlainBackupCodes};
 pub use compat::{AuthenticatorApp, CompatibilityReport};
 pub use error::Error;

@@ -8,6 +8,8 @@ mod algorithm;
 mod code;
 mod hotp;
 mod mac;
+#[cfg(feature = "serde")]
+mod serde_impl;
 mod totp;
 mod window;
 

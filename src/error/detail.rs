@@ -1,184 +1,7 @@
-//! The one error type of the crate, and its machine-readable codes.
-//!
-//! Errors fall in two families, kept apart on purpose:
-//!
-//! - **what the user did**: a wrong code ([`Error::InvalidCode`]), a code that was
-//!   already used ([`Error::CodeReused`]), text that is not a code at all
-//!   ([`Error::MalformedCode`]). A server answers these to the user.
-//! - **what the caller (or stored data) got wrong**: a bad secret, a configuration out
-//!   of range, a clock before the epoch, an `otpauth://` URI that does not parse. These
-//!   are bugs or bad records; a server logs them and answers with a generic failure.
-//!
-//! No variant holds a string or any secret material, so an `Error` is safe to log.
+//! The structured details some [`Error`](super::Error) variants carry: why a code,
+//! secret, configuration or URI was refused.
 
 use core::fmt;
-
-/// Everything that can go wrong in this crate.
-///
-/// Each variant has a stable [`code()`](Error::code) for APIs and logs; the `Display`
-/// text is for humans and may change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Error {
-    /// The code is well formed but matches no step or counter in the window.
-    InvalidCode,
-    /// The code is right, but for a step or counter at or before the last accepted one
-    /// (RFC 6238 §5.2). Treat it as a failed attempt; a burst of these can mean a code
-    /// was phished or shoulder-surfed and is being replayed.
-    CodeReused {
-        /// The step or counter the code belongs to.
-        step: u64,
-    },
-    /// The submitted text is not a code of the configured shape.
-    MalformedCode(CodeFormatError),
-    /// A secret could not be built or decoded.
-    Secret(SecretError),
-    /// A configuration value is out of range.
-    Config(ConfigError),
-    /// `now` lies before the configured T0, so no time step exists for it.
-    TimeBeforeEpoch {
-        /// The time passed in, Unix seconds.
-        now: u64,
-        /// The configured T0, Unix seconds.
-        t0: u64,
-    },
-    /// An `otpauth://` URI could not be parsed.
-    Uri(UriError),
-    /// A backup code that was valid but has already been used. Each works once; a
-    /// second use can mean someone else holds the user's printed codes: notify them.
-    BackupCodeUsed,
-    /// The text is not a backup code of the set's shape.
-    MalformedBackupCode(BackupCodeFormatError),
-    /// The one-time code has expired; a new one must be sent.
-    CodeExpired {
-        /// When it expired, Unix seconds.
-        expired_at: u64,
-    },
-    /// No attempts are left. `retry_at` is when trying again is allowed (Unix
-    /// seconds), or `None` when this code or challenge is dead and a new one is needed.
-    TooManyAttempts {
-        /// When trying again is allowed, if ever.
-        retry_at: Option<u64>,
-    },
-    /// The one-time code was already used successfully; it cannot be used again.
-    CodeConsumed,
-    /// A resend came sooner than the cooldown allows.
-    ResendCooldown {
-        /// Seconds to wait before a resend is allowed.
-        retry_after: u64,
-    },
-    /// The most resends for this code have been sent.
-    MaxResendLimit,
-    /// The record was hashed under a server key with another id: the key was rotated
-    /// (load the old key for this record) or the record belongs elsewhere.
-    ServerKeyMismatch {
-        /// The id stored in the record.
-        stored: u32,
-        /// The id of the key passed in.
-        given: u32,
-    },
-    /// A stored record carries a schema version this build does not know.
-    UnsupportedSchema {
-        /// The version found.
-        version: u32,
-    },
-    /// The caller's random number generator produced output a CSPRNG essentially
-    /// never does (e.g. 64 rejected samples in a row): it is broken.
-    RngFailure,
-}
-
-impl Error {
-    /// A stable, machine-readable name for this error, for API bodies and metrics.
-    ///
-    /// ```
-    /// assert_eq!(mfa_core::Error::InvalidCode.code(), "invalid_code");
-    /// ```
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        match self {
-            Error::InvalidCode => "invalid_code",
-            Error::CodeReused { .. } => "code_reused",
-            Error::MalformedCode(_) => "malformed_code",
-            Error::Secret(_) => "invalid_secret",
-            Error::Config(_) => "invalid_config",
-            Error::TimeBeforeEpoch { .. } => "time_before_epoch",
-            Error::Uri(_) => "invalid_otpauth_uri",
-            Error::BackupCodeUsed => "backup_code_used",
-            Error::MalformedBackupCode(_) => "malformed_backup_code",
-            Error::CodeExpired { .. } => "code_expired",
-            Error::TooManyAttempts { .. } => "too_many_attempts",
-            Error::CodeConsumed => "code_consumed",
-            Error::ResendCooldown { .. } => "resend_cooldown",
-            Error::MaxResendLimit => "max_resend_limit",
-            Error::ServerKeyMismatch { .. } => "server_key_mismatch",
-            Error::UnsupportedSchema { .. } => "unsupported_schema",
-            Error::RngFailure => "rng_failure",
-        }
-    }
-
-    /// Whether this error is an answer to something the end user typed (a wrong,
-    /// reused or malformed code), as opposed to a caller bug or bad stored data.
-    #[must_use]
-    pub const fn is_user_error(&self) -> bool {
-        matches!(
-            self,
-            Error::InvalidCode
-                | Error::CodeReused { .. }
-                | Error::MalformedCode(_)
-                | Error::BackupCodeUsed
-                | Error::MalformedBackupCode(_)
-                | Error::CodeExpired { .. }
-                | Error::TooManyAttempts { .. }
-                | Error::CodeConsumed
-                | Error::ResendCooldown { .. }
-                | Error::MaxResendLimit
-        )
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::InvalidCode => f.write_str("the code is not valid"),
-            Error::CodeReused { step } => {
-                write!(f, "the code for step {step} was already used")
-            }
-            Error::MalformedCode(e) => write!(f, "malformed code: {e}"),
-            Error::Secret(e) => write!(f, "invalid secret: {e}"),
-            Error::Config(e) => write!(f, "invalid configuration: {e}"),
-            Error::TimeBeforeEpoch { now, t0 } => {
-                write!(f, "time {now} is before the configured T0 {t0}")
-            }
-            Error::Uri(e) => write!(f, "invalid otpauth URI: {e}"),
-            Error::BackupCodeUsed => f.write_str("this backup code was already used"),
-            Error::MalformedBackupCode(e) => write!(f, "malformed backup code: {e}"),
-            Error::CodeExpired { expired_at } => write!(f, "the code expired at {expired_at}"),
-            Error::TooManyAttempts { retry_at: Some(t) } => {
-                write!(f, "too many attempts; try again at {t}")
-            }
-            Error::TooManyAttempts { retry_at: None } => {
-                f.write_str("too many attempts; request a new code")
-            }
-            Error::CodeConsumed => f.write_str("the code was already used"),
-            Error::ResendCooldown { retry_after } => {
-                write!(f, "wait {retry_after} s before asking for another code")
-            }
-            Error::MaxResendLimit => f.write_str("no more resends are allowed for this code"),
-            Error::ServerKeyMismatch { stored, given } => {
-                write!(
-                    f,
-                    "record hashed under server key {stored}, key {given} given"
-                )
-            }
-            Error::UnsupportedSchema { version } => {
-                write!(f, "unsupported stored schema version {version}")
-            }
-            Error::RngFailure => f.write_str("the random number generator is broken"),
-        }
-    }
-}
-
-impl core::error::Error for Error {}
 
 /// Why submitted text is not a code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -330,6 +153,14 @@ pub enum PolicyField {
     OobAttempts,
     /// Resends allowed per out-of-band code.
     OobResends,
+    /// A throttling setting (delays, lockout).
+    Throttle,
+    /// A challenge's lifetime or attempts.
+    Challenge,
+    /// Email / SMS codes per account per hour.
+    CodesPerHour,
+    /// A stored account record whose parts contradict each other.
+    AccountRecord,
 }
 
 impl PolicyField {
@@ -344,6 +175,10 @@ impl PolicyField {
             PolicyField::OobLifetime => "out-of-band code lifetime",
             PolicyField::OobAttempts => "out-of-band code attempts",
             PolicyField::OobResends => "out-of-band code resends",
+            PolicyField::Throttle => "throttling policy",
+            PolicyField::Challenge => "challenge lifetime or attempts",
+            PolicyField::CodesPerHour => "codes per hour",
+            PolicyField::AccountRecord => "account record",
         }
     }
 }
@@ -440,35 +275,5 @@ impl fmt::Display for UriError {
             UriError::BadPercentEncoding => f.write_str("bad percent-encoding"),
             UriError::UnsupportedT0 => f.write_str("otpauth URIs cannot carry a T0 other than 0"),
         }
-    }
-}
-
-impl From<SecretError> for Error {
-    fn from(e: SecretError) -> Self {
-        Error::Secret(e)
-    }
-}
-
-impl From<ConfigError> for Error {
-    fn from(e: ConfigError) -> Self {
-        Error::Config(e)
-    }
-}
-
-impl From<UriError> for Error {
-    fn from(e: UriError) -> Self {
-        Error::Uri(e)
-    }
-}
-
-impl From<BackupCodeFormatError> for Error {
-    fn from(e: BackupCodeFormatError) -> Self {
-        Error::MalformedBackupCode(e)
-    }
-}
-
-impl From<CodeFormatError> for Error {
-    fn from(e: CodeFormatError) -> Self {
-        Error::MalformedCode(e)
     }
 }

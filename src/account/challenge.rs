@@ -1,0 +1,152 @@
+//! A live challenge as the account record stores it: the token's hash, what it is
+//! for, which code it expects now, and its own clock and attempt count.
+
+use alloc::string::String;
+
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+
+use super::method::{Method, Purpose};
+use super::token::TokenId;
+use crate::oob::OobChallenge;
+use crate::otp::TotpConfig;
+use crate::secret::Secret;
+
+/// The code a challenge checks next.
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub(crate) enum Factor {
+    /// A code from the authenticator app (the enrolled one, or the pending one while
+    /// a setup is being confirmed).
+    Authenticator,
+    /// An email or SMS code, with its hashed code and counters.
+    Oob(OobChallenge),
+}
+
+impl Factor {
+    pub(crate) fn method(&self) -> Method {
+        match self {
+            Factor::Authenticator => Method::Authenticator,
+            Factor::Oob(oob) => Method::from_channel(oob.channel()),
+        }
+    }
+}
+
+/// A method being enrolled, not yet confirmed.
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub(crate) enum PendingMethod {
+    /// A new authenticator secret, shown to the user, awaiting its first code.
+    Authenticator {
+        /// The new secret.
+        secret: Secret,
+        /// Its configuration.
+        config: TotpConfig,
+        /// The account name the `otpauth://` label shows.
+        account_name: String,
+    },
+    /// An email address awaiting the code sent to it.
+    Email(String),
+    /// A phone number awaiting the code sent to it.
+    Sms(String),
+}
+
+impl PendingMethod {
+    pub(crate) const fn method(&self) -> Method {
+        match self {
+            PendingMethod::Authenticator { .. } => Method::Authenticator,
+            PendingMethod::Email(_) => Method::Email,
+            PendingMethod::Sms(_) => Method::Sms,
+        }
+    }
+}
+
+/// Which methods a disable challenge turns off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum DisableScope {
+    /// One method; if it is the last, MFA is off and everything is wiped.
+    Method(Method),
+    /// Every method: MFA is off and everything is wiped.
+    Everything,
+}
+
+/// What completing the challenge does.
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub(crate) enum Task {
+    /// Sign the user in.
+    Login,
+    /// Enrol `pending`. While `confirming` is false, the challenge first wants a code
+    /// from an enabled method (the step-up); then the factor is the new method.
+    Setup {
+        /// The method being enrolled.
+        pending: PendingMethod,
+        /// Whether the step-up is done (or was not needed).
+        confirming: bool,
+    },
+    /// Turn methods off.
+    Disable(DisableScope),
+    /// Replace the backup codes.
+    Regenerate,
+}
+
+impl Task {
+    pub(crate) const fn purpose(&self) -> Purpose {
+        match self {
+            Task::Login => Purpose::Login,
+            Task::Setup { .. } => Purpose::Setup,
+            Task::Disable(_) => Purpose::Disable,
+            Task::Regenerate => Purpose::RegenerateBackupCodes,
+        }
+    }
+
+    /// Whether the factor is the method being enrolled (so a backup code cannot
+    /// stand in for it, and the method cannot be switched).
+    pub(crate) const fn confirming_setup(&self) -> bool {
+        matches!(self, Task::Setup { confirming: true, .. })
+    }
+}
+
+/// One live challenge.
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub(crate) struct Challenge {
+    /// The token's hash, never the token.
+    #[cfg_attr(feature = "serde", serde(with = "crate::hex::array"))]
+    pub(crate) id: TokenId,
+    pub(crate) task: Task,
+    pub(crate) factor: Factor,
+    pub(crate) expires_at: u64,
+    pub(crate) attempts_left: u8,
+    pub(crate) consumed: bool,
+}
+
+impl Challenge {
+    pub(crate) const fn purpose(&self) -> Purpose {
+        self.task.purpose()
+    }
+}
+
+/// The position of the challenge whose id is `id`, comparing with every stored id in
+/// constant time (no early exit): which challenge matched, and whether any did, is
+/// decided after the last comparison.
+pub(crate) fn find(challenges: &[Challenge], id: &TokenId) -> Option<usize> {
+    let mut found = Choice::from(0);
+    let mut index = 0u32;
+    for (i, challenge) in (0u32..).zip(challenges) {
+        let hit = challenge.id.ct_eq(id);
+        index.conditional_assign(&i, hit & !found);
+        found |= hit;
+    }
+    if bool::from(found) {
+        usize::try_from(index).ok()
+    } else {
+        None
+    }
+}

@@ -1,0 +1,43 @@
+//! The light checks an email address or phone number passes before codes go to it.
+//! Real validation is delivery: the code sent there confirms the method.
+
+use alloc::string::String;
+
+use crate::error::Error;
+
+/// The longest email address accepted (RFC 5321's path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+/// The fewest and most digits of a phone number (E.164 allows 15; short codes aside).
+const PHONE_DIGITS: core::ops::RangeInclusive<usize> = 4..=15;
+
+/// `address`, trimmed, if it has one `@` with text on both sides, no spaces or
+/// control characters, and at most [`MAX_EMAIL_LEN`] bytes.
+pub(crate) fn email(address: &str) -> Result<String, Error> {
+    let address = address.trim();
+    let ok = address.len() <= MAX_EMAIL_LEN
+        && !address.chars().any(|c| c.is_whitespace() || c.is_control())
+        && matches!(address.split_once('@'), Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@'));
+    if ok {
+        Ok(String::from(address))
+    } else {
+        Err(Error::InvalidDestination)
+    }
+}
+
+/// `number`, trimmed, if it is an optional leading `+` and 4 to 15 digits, with
+/// spaces, hyphens, dots and parentheses allowed between them.
+pub(crate) fn phone(number: &str) -> Result<String, Error> {
+    let number = number.trim();
+    let body = number.strip_prefix('+').unwrap_or(number);
+    let digits = body.chars().filter(char::is_ascii_digit).count();
+    let ok = PHONE_DIGITS.contains(&digits)
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
+    if ok {
+        Ok(String::from(number))
+    } else {
+        Err(Error::InvalidDestination)
+    }
+}

@@ -1,0 +1,116 @@
+//! The second factors an account can enable, and the purposes a challenge serves.
+
+use core::fmt;
+
+use crate::error::Error;
+use crate::oob::OobChannel;
+
+/// A second factor an account can enable. Serialised with the names the seed APIs
+/// use: `"authenticator"` (a TOTP authenticator app), `"email"`, `"sms"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum Method {
+    /// An authenticator app holding a TOTP secret (RFC 6238).
+    Authenticator,
+    /// A one-time code sent by email.
+    Email,
+    /// A one-time code sent by text message.
+    Sms,
+}
+
+impl Method {
+    /// Every method, in the order an account lists them.
+    pub const ALL: [Method; 3] = [Method::Authenticator, Method::Email, Method::Sms];
+
+    /// The method's name: `"authenticator"`, `"email"` or `"sms"`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Method::Authenticator => "authenticator",
+            Method::Email => "email",
+            Method::Sms => "sms",
+        }
+    }
+
+    /// Reads a method name as a request carries it (`"authenticator"`, `"email"`,
+    /// `"sms"`; ASCII case ignored).
+    ///
+    /// # Errors
+    /// [`Error::InvalidMethod`] for any other text.
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or(Error::InvalidMethod)
+    }
+
+    /// The delivery channel of an out-of-band method; `None` for the authenticator.
+    #[must_use]
+    pub const fn channel(self) -> Option<OobChannel> {
+        match self {
+            Method::Authenticator => None,
+            Method::Email => Some(OobChannel::Email),
+            Method::Sms => Some(OobChannel::Sms),
+        }
+    }
+
+    pub(crate) const fn from_channel(channel: OobChannel) -> Self {
+        match channel {
+            OobChannel::Email => Method::Email,
+            OobChannel::Sms => Method::Sms,
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a challenge (the seeds' `mfaToken`) is for. A token of one purpose is refused
+/// by the operations of every other ([`Error::WrongPurpose`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Purpose {
+    /// Enrolling a new method.
+    Setup,
+    /// The second step of a sign-in.
+    Login,
+    /// Turning off one method, or all of them.
+    Disable,
+    /// Replacing the backup codes.
+    RegenerateBackupCodes,
+}
+
+impl Purpose {
+    /// Every purpose.
+    pub const ALL: [Purpose; 4] = [
+        Purpose::Setup,
+        Purpose::Login,
+        Purpose::Disable,
+        Purpose::RegenerateBackupCodes,
+    ];
+
+    /// The purpose's name, also the prefix of its tokens: `"setup"`, `"login"`,
+    /// `"disable"`, `"regenerate"`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Purpose::Setup => "setup",
+            Purpose::Login => "login",
+            Purpose::Disable => "disable",
+            Purpose::RegenerateBackupCodes => "regenerate",
+        }
+    }
+}
+
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

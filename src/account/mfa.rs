@@ -1,0 +1,228 @@
+//! [`Mfa`]: the policy and server key every operation runs under, and the machinery
+//! the flows share (opening and finding challenges, issuing a factor's code).
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+
+use super::change::{Change, Outcome};
+use super::challenge::{Challenge, Factor, Task, find};
+use super::event::Event;
+use super::method::Method;
+use super::policy::MfaPolicy;
+use super::prompt::{Delivery, Prompt};
+use super::record::Account;
+use super::token::{ChallengeToken, TokenPurpose};
+use crate::error::Error;
+use crate::oob::{OobChallenge, OobChannel};
+use crate::server_key::ServerKey;
+
+/// The account state machine, configured: a [`MfaPolicy`] and the [`ServerKey`] that
+/// code hashes are made under. Build one at start-up and share it; it holds no
+/// per-user state. Every operation takes the user's [`Account`], `now` (Unix seconds)
+/// and, when it draws a secret, a code or a token, the caller's CSPRNG, and returns a
+/// [`Change`] to persist.
+///
+/// The flows, each a `begin_*` that returns what to show or send and a `verify_*` /
+/// `confirm_*` that takes the token back with the user's code:
+///
+/// | flow | begin | then |
+/// |---|---|---|
+/// | enrol a method | [`begin_setup`](Self::begin_setup) | [`verify_step_up`](Self::verify_step_up) (only when a method is already enabled), [`confirm_setup`](Self::confirm_setup) |
+/// | sign in | [`begin_login`](Self::begin_login) | [`verify_login`](Self::verify_login) |
+/// | turn off | [`begin_disable`](Self::begin_disable) | [`verify_disable`](Self::verify_disable) |
+/// | new backup codes | [`begin_regenerate`](Self::begin_regenerate) | [`verify_regenerate`](Self::verify_regenerate) |
+///
+/// and, on any challenge that verifies an enabled method,
+/// [`switch_method`](Self::switch_method) and [`resend`](Self::resend).
+#[derive(Debug)]
+pub struct Mfa {
+    pub(crate) policy: MfaPolicy,
+    pub(crate) key: ServerKey,
+}
+
+impl Mfa {
+    /// The state machine under `policy`, hashing codes under `key`.
+    #[must_use]
+    pub const fn new(policy: MfaPolicy, key: ServerKey) -> Self {
+        Mfa { policy, key }
+    }
+
+    /// The policy.
+    #[must_use]
+    pub const fn policy(&self) -> &MfaPolicy {
+        &self.policy
+    }
+
+    /// Runs one operation: whatever it changed becomes one version step, and expired
+    /// challenges are dropped on the way out.
+    pub(crate) fn run<'a, T>(
+        &self,
+        account: &'a mut Account,
+        now: u64,
+        op: impl FnOnce(&mut Account, &mut Vec<Event>) -> Result<T, Error>,
+    ) -> Change<'a, T> {
+        let loaded = account.version;
+        account.dirty = false;
+        let mut events = Vec::new();
+        let result = op(account, &mut events);
+        let before = account.challenges.len();
+        account.challenges.retain(|c| now < c.expires_at);
+        if account.challenges.len() != before {
+            account.touch();
+        }
+        account.commit();
+        Change::new(account, loaded, Outcome { result, events })
+    }
+
+    /// Refuses to start anything while the account is locked out.
+    pub(crate) fn check_not_locked(&self, account: &Account, now: u64) -> Result<(), Error> {
+        if account.throttle.locked(now, &self.policy.throttle) {
+            return Err(Error::TooManyAttempts {
+                retry_at: Some(account.throttle.wait_until),
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses a method the account has not enabled, with the seeds' error for it.
+    pub(crate) fn require_enabled(account: &Account, method: Method) -> Result<(), Error> {
+        match (method, account.is_enabled(method)) {
+            (_, true) => Ok(()),
+            (Method::Authenticator, false) => Err(Error::AuthenticatorNotConfigured),
+            (method, false) => Err(Error::MethodNotEnabled { method }),
+        }
+    }
+
+    /// Issues an email / SMS code to `destination`, within the account's hourly
+    /// budget.
+    pub(crate) fn send_code<R: CryptoRng + ?Sized>(
+        &self,
+        account: &mut Account,
+        channel: OobChannel,
+        destination: &str,
+        rng: &mut R,
+        now: u64,
+    ) -> Result<(OobChallenge, Delivery), Error> {
+        account.sends.check(now, self.policy.codes_per_hour)?;
+        let (code, oob) = OobChallenge::issue(channel, &self.policy.oob, &self.key, rng, now)?;
+        account.sends.spend(now);
+        account.touch();
+        let delivery = Delivery {
+            channel,
+            destination: destination.into(),
+            code,
+        };
+        Ok((oob, delivery))
+    }
+
+    /// The factor for checking an enabled `method`, sending its code if it has one.
+    pub(crate) fn factor_for<R: CryptoRng + ?Sized>(
+        &self,
+        account: &mut Account,
+        method: Method,
+        rng: &mut R,
+        now: u64,
+    ) -> Result<(Factor, Option<Delivery>), Error> {
+        Self::require_enabled(account, method)?;
+        let Some(channel) = method.channel() else {
+            return Ok((Factor::Authenticator, None));
+        };
+        let destination = account
+            .oob_method(method)
+            .map(|m| m.to.clone())
+            .ok_or(Error::MethodNotEnabled { method })?;
+        let (oob, delivery) = self.send_code(account, channel, &destination, rng, now)?;
+        Ok((Factor::Oob(oob), Some(delivery)))
+    }
+
+    /// Stores a new challenge for `task`, replacing any live challenge of the same
+    /// purpose (the newest one wins), and returns its token and expiry.
+    pub(crate) fn open_challenge<P: TokenPurpose, R: CryptoRng + ?Sized>(
+        &self,
+        account: &mut Account,
+        task: Task,
+        factor: Factor,
+        rng: &mut R,
+        now: u64,
+    ) -> (ChallengeToken<P>, u64) {
+        let token = ChallengeToken::<P>::generate(rng);
+        let expires_at = now.saturating_add(self.policy.challenge_lifetime);
+        account.challenges.retain(|c| c.purpose() != P::PURPOSE);
+        account.challenges.push(Challenge {
+            id: token.id(),
+            task,
+            factor,
+            expires_at,
+            attempts_left: self.policy.challenge_attempts,
+            consumed: false,
+        });
+        account.touch();
+        (token, expires_at)
+    }
+
+    /// The live challenge `token` stands for.
+    ///
+    /// # Errors
+    /// [`Error::ChallengeInvalid`] (no such challenge), [`Error::WrongPurpose`],
+    /// [`Error::ChallengeConsumed`], [`Error::ChallengeExpired`].
+    pub(crate) fn locate<P: TokenPurpose>(
+        account: &Account,
+        token: &ChallengeToken<P>,
+        now: u64,
+    ) -> Result<usize, Error> {
+        let index = find(&account.challenges, &token.id()).ok_or(Error::ChallengeInvalid)?;
+        let challenge = account
+            .challenges
+            .get(index)
+            .ok_or(Error::ChallengeInvalid)?;
+        if challenge.purpose() != P::PURPOSE {
+            return Err(Error::WrongPurpose {
+                expected: P::PURPOSE,
+                found: challenge.purpose(),
+            });
+        }
+        if challenge.consumed {
+            return Err(Error::ChallengeConsumed);
+        }
+        if now >= challenge.expires_at {
+            return Err(Error::ChallengeExpired {
+                expired_at: challenge.expires_at,
+            });
+        }
+        Ok(index)
+    }
+
+    /// What to show for a challenge that checks the enabled `method`.
+    pub(crate) fn prompt(
+        account: &Account,
+        method: Method,
+        delivery: Option<Delivery>,
+        expires_at: u64,
+    ) -> Prompt {
+        Prompt {
+            method,
+            methods: account.methods(),
+            hint: account.hint(method),
+            delivery,
+            expires_at,
+            backup_codes_accepted: account.backup_codes.is_some(),
+        }
+    }
+
+    /// The challenge at `index`.
+    pub(crate) fn challenge(account: &Account, index: usize) -> Result<&Challenge, Error> {
+        account.challenges.get(index).ok_or(Error::ChallengeInvalid)
+    }
+
+    /// The challenge at `index`, to change.
+    pub(crate) fn challenge_mut(
+        account: &mut Account,
+        index: usize,
+    ) -> Result<&mut Challenge, Error> {
+        account
+            .challenges
+            .get_mut(index)
+            .ok_or(Error::ChallengeInvalid)
+    }
+}

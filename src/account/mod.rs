@@ -1,0 +1,44 @@
+//! The account state machine: enrolment, sign-in, method switching, resend, disable
+//! and backup-code regeneration over one persisted [`Account`] record per user.
+//!
+//! [`Mfa`] holds the policy and server key; its operations take the user's
+//! [`Account`], `now` and (where needed) the caller's CSPRNG, and return a
+//! [`Change`]: the record to store, and an [`Outcome`] (result and [`Event`]s) that is
+//! read only through storing it. Tokens are typed by purpose ([`LoginToken`],
+//! [`SetupToken`], …) and stored only as hashes.
+
+mod challenge;
+mod change;
+mod destination;
+mod disable;
+mod event;
+mod login;
+mod method;
+mod mfa;
+mod policy;
+mod prompt;
+mod record;
+#[cfg(feature = "serde")]
+mod serde_impl;
+mod setup;
+mod throttle;
+mod token;
+mod verify;
+
+pub use challenge::DisableScope;
+pub use change::{Change, Outcome};
+pub use destination::MAX_EMAIL_LEN;
+pub use disable::Disabled;
+pub use event::Event;
+pub use login::{LoginStart, LoginVerified, PendingChallenge};
+pub use method::{Method, Purpose};
+pub use mfa::Mfa;
+pub use policy::{MAX_CHALLENGE_LIFETIME, MAX_LOCKOUT_AFTER, MfaPolicy, ThrottlePolicy};
+pub use prompt::{Delivery, Prompt, SetupMaterial, TotpEnrollment};
+pub use record::Account;
+pub use setup::{MethodSetup, SetupConfirmed, SetupNext, SetupStarted};
+pub use token::{
+    ChallengeToken, Disable, DisableToken, Login, LoginToken, Regenerate, RegenerateToken, Setup,
+    SetupToken, TokenPurpose,
+};
+pub use verify::VerifiedWith;

@@ -1,0 +1,162 @@
+//! What the operations hand back to show or send: prompts, deliveries, enrolment
+//! material.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::method::Method;
+use crate::compat::CompatibilityReport;
+use crate::oob::{OobChannel, OobCode};
+use crate::secret::Secret;
+use crate::sensitive::SensitiveText;
+
+/// A code to deliver: send `code` to `destination` on `channel`, then drop it.
+/// `Debug` redacts the code.
+#[must_use = "the user cannot answer a code that was never sent"]
+pub struct Delivery {
+    pub(crate) channel: OobChannel,
+    pub(crate) destination: String,
+    pub(crate) code: OobCode,
+}
+
+impl Delivery {
+    /// Email or SMS.
+    #[must_use]
+    pub const fn channel(&self) -> OobChannel {
+        self.channel
+    }
+
+    /// The full address or phone number to send to.
+    #[must_use]
+    pub fn destination(&self) -> &str {
+        &self.destination
+    }
+
+    /// The code to send.
+    ///
+    /// **Security warning:** it completes the user's second factor. Put it in the
+    /// message, nowhere else: not in logs, not in the HTTP response.
+    pub const fn code(&self) -> &OobCode {
+        &self.code
+    }
+}
+
+impl fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delivery")
+            .field("channel", &self.channel)
+            .field("code", &self.code)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a user is asked for by a challenge that verifies an enabled method (login,
+/// disable, regenerate, the step-up before adding a method): the seeds'
+/// `pending_provider_mfa` with `method` and `hint`.
+#[derive(Debug)]
+#[must_use = "send the delivery, if any, and show the prompt"]
+pub struct Prompt {
+    pub(crate) method: Method,
+    pub(crate) methods: Vec<Method>,
+    pub(crate) hint: Option<String>,
+    pub(crate) delivery: Option<Delivery>,
+    pub(crate) expires_at: u64,
+    pub(crate) backup_codes_accepted: bool,
+}
+
+impl Prompt {
+    /// The method whose code is expected now.
+    #[must_use]
+    pub const fn method(&self) -> Method {
+        self.method
+    }
+
+    /// Every enabled method: what the user may switch to.
+    #[must_use]
+    pub fn methods(&self) -> &[Method] {
+        &self.methods
+    }
+
+    /// The masked destination for email and SMS (`j•••@example.com`, `•••• 1234`).
+    #[must_use]
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// The code to send, for email and SMS. Take it with
+    /// [`take_delivery`](Self::take_delivery) to move it to your mailer.
+    #[must_use]
+    pub const fn delivery(&self) -> Option<&Delivery> {
+        self.delivery.as_ref()
+    }
+
+    /// Moves the delivery out (for a mailer that takes ownership).
+    pub fn take_delivery(&mut self) -> Option<Delivery> {
+        self.delivery.take()
+    }
+
+    /// When the challenge expires, Unix seconds.
+    #[must_use]
+    pub const fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+
+    /// Whether a backup code is accepted in place of the method's code.
+    #[must_use]
+    pub const fn backup_codes_accepted(&self) -> bool {
+        self.backup_codes_accepted
+    }
+}
+
+/// A new authenticator secret to show: the `otpauth://` URI (for a QR code), the
+/// secret (for typing in), and what common apps will ignore of its settings.
+#[must_use = "the user must be shown the secret to enrol the app"]
+pub struct TotpEnrollment {
+    pub(crate) secret: Secret,
+    pub(crate) uri: SensitiveText,
+    pub(crate) compatibility: CompatibilityReport,
+}
+
+impl TotpEnrollment {
+    /// The secret; show [`Secret::to_base32`] for manual entry.
+    #[must_use]
+    pub const fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    /// The `otpauth://` Key URI, for a QR code.
+    pub const fn uri(&self) -> &SensitiveText {
+        &self.uri
+    }
+
+    /// Settings of this secret that some authenticator apps ignore (empty for the
+    /// default configuration).
+    #[must_use]
+    pub const fn compatibility(&self) -> &CompatibilityReport {
+        &self.compatibility
+    }
+}
+
+impl fmt::Debug for TotpEnrollment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TotpEnrollment")
+            .field("secret", &self.secret)
+            .field("uri", &self.uri)
+            .field("compatibility", &self.compatibility)
+            .finish()
+    }
+}
+
+/// What the user needs to confirm a method being enrolled.
+#[derive(Debug)]
+#[must_use = "show the secret, or send the code"]
+// Returned once per enrolment and moved straight into a response: boxing the secret
+// would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum SetupMaterial {
+    /// Show the secret / QR code; the user confirms with the app's first code.
+    Authenticator(TotpEnrollment),
+    /// Send this code to the new address or number; the user types it back.
+    Oob(Delivery),
+}

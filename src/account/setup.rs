@@ -1,0 +1,307 @@
+//! Enrolling a method: begin (a new secret, or a code sent to the new address), an
+//! optional step-up with a method already enabled, and confirmation with a code.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+
+use super::challenge::{Factor, PendingMethod, Task};
+use super::change::Change;
+use super::destination;
+use super::event::Event;
+use super::method::Method;
+use super::mfa::Mfa;
+use super::prompt::{Prompt, SetupMaterial, TotpEnrollment};
+use super::record::{Account, AuthenticatorMethod, OobMethod};
+use super::token::SetupToken;
+use crate::backup::{BackupCodeSet, PlainBackupCodes};
+use crate::compat::CompatibilityReport;
+use crate::error::Error;
+use crate::secret::Secret;
+use crate::uri::KeyUri;
+
+/// The method to enrol, with what it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MethodSetup<'a> {
+    /// An authenticator app; `account_name` is the label the app shows (the user's
+    /// email or username), beside the policy's issuer.
+    Authenticator {
+        /// The label shown in the app.
+        account_name: &'a str,
+    },
+    /// Codes by email to `address`.
+    Email {
+        /// The address.
+        address: &'a str,
+    },
+    /// Codes by SMS to `number`.
+    Sms {
+        /// The phone number.
+        number: &'a str,
+    },
+}
+
+impl MethodSetup<'_> {
+    /// The method this sets up.
+    #[must_use]
+    pub const fn method(&self) -> Method {
+        match self {
+            MethodSetup::Authenticator { .. } => Method::Authenticator,
+            MethodSetup::Email { .. } => Method::Email,
+            MethodSetup::Sms { .. } => Method::Sms,
+        }
+    }
+}
+
+/// What the user does next in an enrolment.
+#[derive(Debug)]
+#[must_use = "show the secret or send the code"]
+pub enum SetupNext {
+    /// Confirm the new method: show the secret, or send the code to the new address.
+    /// Then [`Mfa::confirm_setup`].
+    Confirm(SetupMaterial),
+    /// A method is already enabled: first prove it (send the delivery, if any), with
+    /// [`Mfa::verify_step_up`]. Its answer is the material to confirm the new method.
+    StepUp(Prompt),
+}
+
+/// A started enrolment: the token to return to the client, and the next step.
+#[derive(Debug)]
+#[must_use = "return the token and act on the next step"]
+pub struct SetupStarted {
+    /// The token for the next calls (the seeds' `mfaToken`).
+    pub token: SetupToken,
+    /// When the enrolment expires, Unix seconds.
+    pub expires_at: u64,
+    /// What the user does next.
+    pub next: SetupNext,
+}
+
+/// A confirmed enrolment (seed 004's "MFA method enabled", seed 003's
+/// `backup_codes`).
+#[derive(Debug)]
+#[must_use = "show the backup codes, if any: they are never available again"]
+pub struct SetupConfirmed {
+    /// The method now enabled.
+    pub method: Method,
+    /// When, Unix seconds.
+    pub enabled_at: u64,
+    /// Every enabled method, after this one.
+    pub methods: Vec<Method>,
+    /// With the first method only: the backup codes, to show once.
+    pub backup_codes: Option<PlainBackupCodes>,
+}
+
+impl Mfa {
+    /// Starts enrolling a method.
+    ///
+    /// With no method enabled yet, the answer is [`SetupNext::Confirm`]: a new secret
+    /// (with its `otpauth://` URI and app-compatibility report) or a code to send to
+    /// the new address. With a method already enabled, adding another first needs a
+    /// fresh code from an enabled one (NIST SP 800-63B-4, OWASP: a stolen session
+    /// must not be able to add the attacker's phone): the answer is
+    /// [`SetupNext::StepUp`], with a code to send if the default method is email or
+    /// SMS. Starting a setup replaces any setup in flight.
+    ///
+    /// # Errors
+    /// - [`Error::MfaAlreadyEnabled`]: the method is already enabled (seed 003's 409).
+    /// - [`Error::InvalidDestination`]: an address or number that cannot be one.
+    /// - [`Error::TooManyAttempts`]: the account is locked out.
+    /// - [`Error::TooManyCodesSent`]: the hourly budget of codes is spent.
+    /// - [`Error::Uri`]: the policy's TOTP config cannot be put in a URI (T0 ≠ 0).
+    pub fn begin_setup<'a, R: CryptoRng + ?Sized>(
+        &self,
+        account: &'a mut Account,
+        request: MethodSetup<'_>,
+        rng: &mut R,
+        now: u64,
+    ) -> Change<'a, SetupStarted> {
+        self.run(account, now, |account, _| {
+            let method = request.method();
+            if account.is_enabled(method) {
+                return Err(Error::MfaAlreadyEnabled { method });
+            }
+            self.check_not_locked(account, now)?;
+            let pending = match request {
+                MethodSetup::Authenticator { account_name } => PendingMethod::Authenticator {
+                    secret: Secret::generate_for(self.policy.totp.algorithm(), rng),
+                    config: self.policy.totp,
+                    account_name: String::from(account_name),
+                },
+                MethodSetup::Email { address } => PendingMethod::Email(destination::email(address)?),
+                MethodSetup::Sms { number } => PendingMethod::Sms(destination::phone(number)?),
+            };
+            match account.default_method {
+                None => {
+                    let (factor, material) = self.confirm_material(account, &pending, rng, now)?;
+                    let task = Task::Setup {
+                        pending,
+                        confirming: true,
+                    };
+                    let (token, expires_at) = self.open_challenge(account, task, factor, rng, now);
+                    Ok(SetupStarted {
+                        token,
+                        expires_at,
+                        next: SetupNext::Confirm(material),
+                    })
+                }
+                Some(current) => {
+                    let task = Task::Setup {
+                        pending,
+                        confirming: false,
+                    };
+                    let step_up = self.open_verifying(account, task, current, rng, now)?;
+                    Ok(SetupStarted {
+                        token: step_up.token,
+                        expires_at: step_up.prompt.expires_at(),
+                        next: SetupNext::StepUp(step_up.prompt),
+                    })
+                }
+            }
+        })
+    }
+
+    /// Checks the step-up code (an enabled method's, or a backup code) of an
+    /// enrolment that needs one, and returns the material to confirm the new method
+    /// with: the secret to show, or the code to send to the new address. The
+    /// challenge then expects the new method's code, with fresh attempts.
+    ///
+    /// # Errors
+    /// - [`Error::ChallengeInvalid`], [`Error::ChallengeExpired`]; and
+    ///   [`Error::ChallengeConsumed`] when the step-up is already done.
+    /// - [`Error::TooManyAttempts`], [`Error::InvalidCode`], [`Error::CodeReused`],
+    ///   [`Error::BackupCodeUsed`], malformed codes: as
+    ///   [`verify_login`](Self::verify_login).
+    /// - [`Error::TooManyCodesSent`] when the new address's code cannot be sent.
+    pub fn verify_step_up<'a, R: CryptoRng + ?Sized>(
+        &self,
+        account: &'a mut Account,
+        token: &SetupToken,
+        code: &str,
+        rng: &mut R,
+        now: u64,
+    ) -> Change<'a, SetupMaterial> {
+        self.run(account, now, |account, events| {
+            let index = Self::locate(account, token, now)?;
+            let pending = match &Self::challenge(account, index)?.task {
+                Task::Setup {
+                    confirming: false,
+                    pending,
+                } => pending.clone(),
+                _ => return Err(Error::ChallengeConsumed),
+            };
+            self.check_code(account, index, code, now, events)?;
+            let (factor, material) = self.confirm_material(account, &pending, rng, now)?;
+            let challenge = Self::challenge_mut(account, index)?;
+            challenge.factor = factor;
+            challenge.task = Task::Setup {
+                pending,
+                confirming: true,
+            };
+            challenge.attempts_left = self.policy.challenge_attempts;
+            Ok(material)
+        })
+    }
+
+    /// Confirms an enrolment with the new method's code (the app's current code, or
+    /// the code sent to the new address). On success the method is enabled; the first
+    /// method enabled also returns the account's backup codes, shown once. An
+    /// authenticator code used here is spent: it cannot then sign in.
+    ///
+    /// # Errors
+    /// - [`Error::ChallengeInvalid`], [`Error::ChallengeExpired`],
+    ///   [`Error::ChallengeConsumed`].
+    /// - [`Error::StepUpRequired`]: the enrolment still waits for
+    ///   [`verify_step_up`](Self::verify_step_up).
+    /// - [`Error::MfaAlreadyEnabled`]: another enrolment enabled the method meanwhile.
+    /// - [`Error::TooManyAttempts`], [`Error::InvalidCode`], [`Error::CodeExpired`],
+    ///   malformed codes: as [`verify_login`](Self::verify_login). Backup codes are
+    ///   not accepted here: only the new method's code proves it works.
+    pub fn confirm_setup<'a, R: CryptoRng + ?Sized>(
+        &self,
+        account: &'a mut Account,
+        token: &SetupToken,
+        code: &str,
+        rng: &mut R,
+        now: u64,
+    ) -> Change<'a, SetupConfirmed> {
+        self.run(account, now, |account, events| {
+            let index = Self::locate(account, token, now)?;
+            let pending = match &Self::challenge(account, index)?.task {
+                Task::Setup {
+                    confirming: true,
+                    pending,
+                } => pending.clone(),
+                _ => return Err(Error::StepUpRequired),
+            };
+            let method = pending.method();
+            if account.is_enabled(method) {
+                return Err(Error::MfaAlreadyEnabled { method });
+            }
+            let proof = self.check_code(account, index, code, now, events)?;
+            Self::challenge_mut(account, index)?.consumed = true;
+            match pending {
+                PendingMethod::Authenticator { secret, config, .. } => {
+                    account.authenticator = Some(AuthenticatorMethod {
+                        secret,
+                        config,
+                        enabled_at: now,
+                        last_step: proof.step,
+                    });
+                }
+                PendingMethod::Email(to) => account.email = Some(OobMethod { to, enabled_at: now }),
+                PendingMethod::Sms(to) => account.sms = Some(OobMethod { to, enabled_at: now }),
+            }
+            events.push(Event::MethodEnabled { method });
+            let mut backup_codes = None;
+            if account.default_method.is_none() {
+                account.default_method = Some(method);
+                let (plain, set) = BackupCodeSet::generate(&self.policy.backup, &self.key, rng);
+                events.push(Event::BackupCodesIssued { count: set.len() });
+                account.backup_codes = Some(set);
+                backup_codes = Some(plain);
+            }
+            account.touch();
+            Ok(SetupConfirmed {
+                method,
+                enabled_at: now,
+                methods: account.methods(),
+                backup_codes,
+            })
+        })
+    }
+
+    /// The factor and material for confirming `pending`: the pending secret, or a
+    /// code sent to the new address.
+    fn confirm_material<R: CryptoRng + ?Sized>(
+        &self,
+        account: &mut Account,
+        pending: &PendingMethod,
+        rng: &mut R,
+        now: u64,
+    ) -> Result<(Factor, SetupMaterial), Error> {
+        match pending {
+            PendingMethod::Authenticator {
+                secret,
+                config,
+                account_name,
+            } => {
+                let issuer = self.policy.issuer.as_deref();
+                let uri = KeyUri::totp(issuer, account_name, secret.clone(), *config)?;
+                let enrollment = TotpEnrollment {
+                    secret: secret.clone(),
+                    uri: uri.to_uri(),
+                    compatibility: CompatibilityReport::for_totp(config),
+                };
+                Ok((Factor::Authenticator, SetupMaterial::Authenticator(enrollment)))
+            }
+            PendingMethod::Email(to) | PendingMethod::Sms(to) => {
+                let channel = pending.method().channel().ok_or(Error::InvalidMethod)?;
+                let (oob, delivery) = self.send_code(account, channel, to, rng, now)?;
+                Ok((Factor::Oob(oob), SetupMaterial::Oob(delivery)))
+            }
+        }
+    }
+}

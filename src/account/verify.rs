@@ -1,0 +1,155 @@
+//! Checking the code a challenge expects (or a backup code), with per-account
+//! throttling: the one place a guess is counted.
+
+use alloc::vec::Vec;
+
+use super::challenge::{Factor, PendingMethod, Task};
+use super::event::Event;
+use super::method::Method;
+use super::mfa::Mfa;
+use super::record::Account;
+use crate::error::Error;
+
+/// How a challenge was answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerifiedWith {
+    /// A code of this method.
+    Method(Method),
+    /// A backup code.
+    BackupCode {
+        /// Unused backup codes left.
+        remaining: usize,
+    },
+}
+
+/// What a correct code proved, for the flow to finish with.
+pub(crate) struct Proof {
+    pub(crate) with: VerifiedWith,
+    /// The time step of an accepted authenticator code.
+    pub(crate) step: Option<u64>,
+}
+
+/// Whether `input` has the shape of a backup code of `length` characters rather than
+/// a digit code (which has at most 10): separators and spaces do not count.
+fn is_backup_shaped(input: &str, length: u8) -> bool {
+    input.chars().filter(|c| !matches!(c, ' ' | '-')).count() == usize::from(length)
+}
+
+/// Whether an error means a guess was made and was wrong (a failure to count), as
+/// opposed to input that is not a code, or a state that refuses every code.
+const fn is_failed_guess(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::InvalidCode | Error::CodeReused { .. } | Error::BackupCodeUsed
+    )
+}
+
+impl Mfa {
+    /// Checks `code` against the challenge at `index`: its factor's code, or a backup
+    /// code where the task allows one. A wrong guess counts against the account and
+    /// the challenge; a success resets the account's count.
+    ///
+    /// The caller has already [`locate`](Mfa::locate)d the challenge. Checked in this
+    /// order: account delay or lockout, the challenge's attempts, then the code.
+    pub(crate) fn check_code(
+        &self,
+        account: &mut Account,
+        index: usize,
+        code: &str,
+        now: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<Proof, Error> {
+        account.throttle.check(now)?;
+        let challenge = account
+            .challenges
+            .get_mut(index)
+            .ok_or(Error::ChallengeInvalid)?;
+        if challenge.attempts_left == 0 {
+            return Err(Error::TooManyAttempts { retry_at: None });
+        }
+        let backup_allowed = !challenge.task.confirming_setup();
+        let backup = account
+            .backup_codes
+            .as_mut()
+            .filter(|set| backup_allowed && is_backup_shaped(code, set.code_length()));
+
+        let result = match (backup, &mut challenge.factor) {
+            (Some(set), _) => set.consume(code, &self.key, now).map(|used| Proof {
+                with: VerifiedWith::BackupCode {
+                    remaining: used.remaining(),
+                },
+                step: None,
+            }),
+            (None, Factor::Authenticator) => {
+                let (secret, config, last) = match (&challenge.task, &account.authenticator) {
+                    (
+                        Task::Setup {
+                            pending: PendingMethod::Authenticator { secret, config, .. },
+                            confirming: true,
+                        },
+                        _,
+                    ) => (secret, config, None),
+                    (_, Some(enrolled)) => {
+                        (&enrolled.secret, &enrolled.config, enrolled.last_step)
+                    }
+                    (_, None) => return Err(Error::AuthenticatorNotConfigured),
+                };
+                config.verify(secret, code, now, last).map(|m| Proof {
+                    with: VerifiedWith::Method(Method::Authenticator),
+                    step: Some(m.step()),
+                })
+            }
+            (None, Factor::Oob(oob)) => {
+                let revision = oob.revision();
+                let checked = oob.verify(code, &self.key, now);
+                if oob.revision() != revision {
+                    account.dirty = true;
+                }
+                checked.map(|()| Proof {
+                    with: VerifiedWith::Method(Method::from_channel(oob.channel())),
+                    step: None,
+                })
+            }
+        };
+
+        match result {
+            Ok(proof) => {
+                if account.throttle != Default::default() {
+                    account.throttle.succeed();
+                }
+                if let (VerifiedWith::BackupCode { remaining }, false) =
+                    (proof.with, challenge.task.confirming_setup())
+                {
+                    events.push(Event::BackupCodeUsed {
+                        remaining,
+                        running_low: remaining <= usize::from(self.policy.backup_low_at),
+                    });
+                }
+                if let (Some(step), Some(enrolled), false) = (
+                    proof.step,
+                    account.authenticator.as_mut(),
+                    challenge.task.confirming_setup(),
+                ) {
+                    enrolled.last_step = Some(step);
+                }
+                account.dirty = true;
+                Ok(proof)
+            }
+            Err(error) if is_failed_guess(&error) => {
+                challenge.attempts_left = challenge.attempts_left.saturating_sub(1);
+                match error {
+                    Error::CodeReused { .. } => events.push(Event::CodeReused {
+                        method: challenge.factor.method(),
+                    }),
+                    Error::BackupCodeUsed => events.push(Event::BackupCodeReused),
+                    _ => {}
+                }
+                events.extend(account.throttle.fail(now, &self.policy.throttle));
+                account.dirty = true;
+                Err(error)
+            }
+            Err(error) => Err(error),
+        }
+    }
+}

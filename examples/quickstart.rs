@@ -1,105 +1,277 @@
-//! The mfa-core walkthrough: enrol an authenticator app and verify its codes, on a
-//! simulated clock. Run with `cargo run --example quickstart`.
+//! The mfa-core walkthrough, on a simulated clock: enrol an authenticator app, sign
+//! in, see a replay refused, add email, sign in by email, use a backup code, watch a
+//! brute force hit the lockout, and turn MFA off. Run with
+//! `cargo run --example quickstart`.
 //!
-//! The library never reads a clock or an entropy source: this example owns both, as
-//! your server will (`now` from your clock, the CSPRNG from `rand`/`getrandom`).
+//! The library never reads a clock or an entropy source and never sends anything:
+//! this example owns the clock, the CSPRNG and the "mailbox", as your server will.
 #![allow(clippy::print_stdout)]
 
-use mfa_core::{
-    BackupCodePolicy, BackupCodeSet, CompatibilityReport, Error, KeyUri, Secret, ServerKey,
-    TotpConfig,
+use mfa_core::account::{
+    DisableScope, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, SetupMaterial, SetupNext,
 };
-use rand::RngExt as _;
+use mfa_core::{Account, Error, Secret, ServerKey, TotpConfig};
+
+/// Plays the user's authenticator app: the code it shows at `now`.
+fn app_code(secret: &Secret, now: u64) -> Result<String, Error> {
+    Ok(TotpConfig::default()
+        .generate(secret, now)?
+        .as_str()
+        .to_owned())
+}
 
 fn main() -> Result<(), Error> {
-    // Your server's CSPRNG; the library only borrows it.
-    let mut rng = rand::rng();
-    // A simulated clock: Unix seconds that we advance by hand.
-    let mut now: u64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+    let mut rng = rand::rng(); // your CSPRNG; the library only borrows it
+    let mut now: u64 = 1_767_225_600; // a simulated clock: 2026-01-01T00:00:00Z
+    // The server key comes from configuration (a secret manager), never the database.
+    let key = ServerKey::new(1, &[0x42; 32])?;
+    let mfa = Mfa::new(MfaPolicy::default().with_issuer("Example Co"), key);
+    // One record per user; in a server it lives in a database row beside `version`.
+    let mut account = Account::new();
 
-    println!("1. Enrolment: a fresh 160-bit secret and the URI for the QR code");
-    let secret = Secret::generate(&mut rng);
-    let totp = TotpConfig::default(); // SHA-1, 6 digits, 30 s, ±1 step
-    let report = CompatibilityReport::for_totp(&totp);
-    println!("   app compatibility warnings: {}", report.len());
-    let key = KeyUri::totp(Some("Example Co"), "jane@example.com", secret.clone(), totp)?;
-    // The URI contains the secret: show it to the user once (as a QR code), never log it.
-    println!("   {}", key.to_uri().expose_secret());
-    println!("   Debug never shows it: {:?}", secret);
+    println!("1. Jane enrols an authenticator app");
+    let started = mfa
+        .begin_setup(
+            &mut account,
+            MethodSetup::Authenticator {
+                account_name: "jane@example.com",
+            },
+            &mut rng,
+            now,
+        )
+        .in_memory() // a server calls .persist(|record, expected| db.save(...)) instead
+        .result?;
+    let SetupNext::Confirm(SetupMaterial::Authenticator(enrollment)) = started.next else {
+        unreachable!("no method is enabled yet, so no step-up");
+    };
+    // The URI holds the secret: show it once, as a QR code; never log it.
+    println!("   QR code for: {}", enrollment.uri().expose_secret());
+    println!("   (Debug never shows it: {:?})", enrollment.secret());
+    let phone = enrollment.secret().clone(); // the secret now lives in Jane's app
 
-    println!("\n2. The user's app shows a code (we play the app with the same secret)");
-    let code = totp.generate(&secret, now)?;
-    println!("   app shows {code} at t={now}");
-
-    println!("\n3. The server verifies it and stores the step it matched");
-    now += 12; // the user takes 12 s to type it
-    let accepted = totp.verify(&secret, code.as_str(), now, None)?;
-    let mut last_accepted = Some(accepted.step()); // persist this with the account
-    println!(
-        "   accepted: step {}, drift {} (persist the step!)",
-        accepted.step(),
-        accepted.drift()
-    );
-
-    println!("\n4. Someone replays the same code (a phished or shoulder-surfed code)");
-    match totp.verify(&secret, code.as_str(), now + 5, last_accepted) {
-        Err(e @ Error::CodeReused { .. }) => println!("   refused: {} ({e})", e.code()),
-        other => println!("   unexpected: {other:?}"),
-    }
-
-    println!("\n5. A code from two steps ago is outside the default ±1 window");
-    now += 60;
-    let old = totp.generate(&secret, now - 60)?;
-    match totp.verify(&secret, old.as_str(), now, last_accepted) {
-        Err(e) => println!("   refused: {} ({e})", e.code()),
-        Ok(m) => println!("   unexpected accept at step {}", m.step()),
-    }
-
-    println!("\n6. The next code works, once");
-    let next = totp.generate(&secret, now)?;
-    let m = totp.verify(&secret, next.as_str(), now, last_accepted)?;
-    last_accepted = Some(m.step());
-    println!(
-        "   accepted step {}; stored last step {:?}",
-        m.step(),
-        last_accepted
-    );
-
-    println!("\n7. Typing mistakes are typed errors, not panics");
-    for typed in ["12 34 5", "abcdef", ""] {
-        if let Err(e) = totp.verify(&secret, typed, now, last_accepted) {
-            println!("   {typed:?} -> {}", e.code());
+    now += 20;
+    let code = app_code(&phone, now)?;
+    let confirmed = mfa
+        .confirm_setup(&mut account, &started.token, &code, &mut rng, now)
+        .in_memory()
+        .result?;
+    println!("   confirmed with {code}: methods {:?}", confirmed.methods);
+    if let Some(codes) = &confirmed.backup_codes {
+        println!("   backup codes, shown once:");
+        for c in codes.expose_secret() {
+            println!("     {c}");
         }
     }
+    let backup_code = confirmed
+        .backup_codes
+        .as_ref()
+        .and_then(|c| c.expose_secret().next().map(str::to_owned))
+        .unwrap_or_default();
 
-    println!("\n8. Backup codes: shown once, stored only as keyed hashes");
-    // In production the server key comes from configuration or a secret manager,
-    // never from the database that stores the hashes.
-    let server_key = ServerKey::new(1, &rng.random::<[u8; 32]>())?;
-    let (plain, mut stored) =
-        BackupCodeSet::generate(&BackupCodePolicy::default(), &server_key, &mut rng);
-    for code in plain.expose_secret() {
-        println!("   {code}");
-    }
-    let first = plain
-        .expose_secret()
-        .next()
-        .unwrap_or_default()
-        .to_lowercase();
-    drop(plain); // zeroed; from here on only the hashes exist
-    println!("   stored: {stored:?}");
-
-    println!("\n9. The user signs in with one (typed in lower case: normalised)");
-    let used = stored.consume(&first, &server_key, now)?;
+    println!("\n2. Jane signs in: password first (yours), then the app");
+    now += 60;
+    let LoginStart::Required(login) = mfa
+        .begin_login(&mut account, &mut rng, now)
+        .in_memory()
+        .result?
+    else {
+        unreachable!("MFA is on");
+    };
     println!(
-        "   accepted; {} codes left (persist the set!)",
-        used.remaining()
+        "   the server asks for: {} (token {:?})",
+        login.prompt.method(),
+        login.token
+    );
+    let code = app_code(&phone, now)?;
+    let verified = mfa
+        .verify_login(&mut account, &login.token, &code, now)
+        .in_memory()
+        .result?;
+    println!(
+        "   {code} accepted: {:?}; record version {}",
+        verified.with,
+        account.version()
     );
 
-    println!("\n10. The same backup code again is refused forever");
-    match stored.consume(&first, &server_key, now + 1) {
-        Err(e) => println!("   refused: {} ({e})", e.code()),
-        Ok(_) => println!("   unexpected accept"),
+    println!("\n3. Someone replays that code within its 30 s");
+    let LoginStart::Required(again) = mfa
+        .begin_login(&mut account, &mut rng, now + 5)
+        .in_memory()
+        .result?
+    else {
+        unreachable!("MFA is on");
+    };
+    let replay = mfa
+        .verify_login(&mut account, &again.token, &code, now + 5)
+        .in_memory();
+    println!(
+        "   refused: {:?}, events {:?}",
+        replay.result.map(|_| ()),
+        replay.events
+    );
+
+    println!(
+        "\n4. Jane adds email: she proves the app first (a stolen session cannot add a method)"
+    );
+    now += 60;
+    let started = mfa
+        .begin_setup(
+            &mut account,
+            MethodSetup::Email {
+                address: "jane@example.com",
+            },
+            &mut rng,
+            now,
+        )
+        .in_memory()
+        .result?;
+    println!(
+        "   step-up with: {}",
+        match &started.next {
+            SetupNext::StepUp(p) => p.method().name(),
+            SetupNext::Confirm(_) => "none",
+        }
+    );
+    let material = mfa
+        .verify_step_up(
+            &mut account,
+            &started.token,
+            &app_code(&phone, now)?,
+            &mut rng,
+            now,
+        )
+        .in_memory()
+        .result?;
+    let SetupMaterial::Oob(mail) = material else {
+        unreachable!("email sends a code")
+    };
+    println!(
+        "   mail to {}: your code is {}",
+        mail.destination(),
+        mail.code()
+    );
+    let confirmed = mfa
+        .confirm_setup(
+            &mut account,
+            &started.token,
+            mail.code().as_str(),
+            &mut rng,
+            now + 40,
+        )
+        .in_memory()
+        .result?;
+    println!(
+        "   enabled: {:?} (no new backup codes: {})",
+        confirmed.methods,
+        confirmed.backup_codes.is_none()
+    );
+
+    println!("\n5. Jane left her phone at home: she signs in by email instead");
+    now += 300;
+    let LoginStart::Required(login) = mfa
+        .begin_login(&mut account, &mut rng, now)
+        .in_memory()
+        .result?
+    else {
+        unreachable!("MFA is on");
+    };
+    let mut prompt = mfa
+        .switch_method(&mut account, &login.token, Method::Email, &mut rng, now)
+        .in_memory()
+        .result?;
+    println!(
+        "   switched to {}, code sent to {}",
+        prompt.method(),
+        prompt.hint().unwrap_or("?")
+    );
+    let mail = prompt
+        .take_delivery()
+        .map(|d| d.code().as_str().to_owned())
+        .unwrap_or_default();
+    let verified = mfa
+        .verify_login(&mut account, &login.token, &mail, now + 30)
+        .in_memory()
+        .result?;
+    println!("   accepted: {:?}", verified.with);
+
+    println!("\n6. Both lost: a backup code from the printed list");
+    now += 300;
+    let LoginStart::Required(login) = mfa
+        .begin_login(&mut account, &mut rng, now)
+        .in_memory()
+        .result?
+    else {
+        unreachable!("MFA is on");
+    };
+    let used = mfa
+        .verify_login(&mut account, &login.token, &backup_code, now)
+        .in_memory();
+    println!(
+        "   accepted: {:?}, events {:?}",
+        used.result?.with, used.events
+    );
+
+    println!("\n7. An attacker with Jane's password guesses codes");
+    now += 300;
+    let attack_start = now;
+    let mut guesses = 0;
+    'attack: loop {
+        let LoginStart::Required(login) = mfa
+            .begin_login(&mut account, &mut rng, now)
+            .in_memory()
+            .result?
+        else {
+            unreachable!("MFA is on");
+        };
+        loop {
+            let attempt = mfa
+                .verify_login(&mut account, &login.token, "000000", now)
+                .in_memory();
+            for event in &attempt.events {
+                println!("   after {} wrong codes: {event:?}", guesses + 1);
+            }
+            match attempt.result {
+                Err(Error::InvalidCode) => guesses += 1,
+                Err(Error::TooManyAttempts { retry_at: Some(at) }) if account.failures() >= 10 => {
+                    println!(
+                        "   every code is now refused unheard until t={at} ({} s)",
+                        at - now
+                    );
+                    break 'attack;
+                }
+                Err(Error::TooManyAttempts { retry_at: Some(at) }) => {
+                    now = at; // wait out the growing delay, then start again
+                    break;
+                }
+                Err(_) => break, // this challenge is spent or expired: start another
+                Ok(_) => unreachable!("000000 is not the code"),
+            }
+        }
     }
+    println!(
+        "   {guesses} guesses in {} s of simulated time",
+        now - attack_start
+    );
+
+    println!("\n8. After the lockout, Jane turns MFA off with her app");
+    now = account.retry_at(now).unwrap_or(now) + 1;
+    let disable = mfa
+        .begin_disable(&mut account, DisableScope::Everything, &mut rng, now)
+        .in_memory()
+        .result?;
+    let outcome = mfa
+        .verify_disable(&mut account, &disable.token, &app_code(&phone, now)?, now)
+        .in_memory();
+    println!(
+        "   disabled {:?}; events {:?}",
+        outcome.result?.disabled, outcome.events
+    );
+    println!(
+        "   MFA on: {}; sign-in now: {:?}",
+        account.mfa_enabled(),
+        mfa.begin_login(&mut account, &mut rng, now)
+            .in_memory()
+            .result?
+    );
     Ok(())
 }

@@ -108,7 +108,13 @@ impl Task {
     /// Whether the factor is the method being enrolled (so a backup code cannot
     /// stand in for it, and the method cannot be switched).
     pub(crate) const fn confirming_setup(&self) -> bool {
-        matches!(self, Task::Setup { confirming: true, .. })
+        matches!(
+            self,
+            Task::Setup {
+                confirming: true,
+                ..
+            }
+        )
     }
 }
 

@@ -163,8 +163,9 @@ impl Mfa {
             let channel = oob.channel();
             let destination = match &challenge.task {
                 Task::Setup {
-                    pending: super::challenge::PendingMethod::Email(to)
-                    | super::challenge::PendingMethod::Sms(to),
+                    pending:
+                        super::challenge::PendingMethod::Email(to)
+                        | super::challenge::PendingMethod::Sms(to),
                     confirming: true,
                 } => to.clone(),
                 _ => account

@@ -5,8 +5,8 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use super::change::{Change, Outcome};
 use super::challenge::{Challenge, Factor, Task, find};
+use super::change::{Change, Outcome};
 use super::event::Event;
 use super::method::Method;
 use super::policy::MfaPolicy;

@@ -21,10 +21,10 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::challenge::{Challenge, Task};
+use super::destination;
 use super::method::{Method, Purpose};
 use super::record::{Account, AuthenticatorMethod, OobMethod};
 use super::throttle::{SendBudget, Throttle};
-use super::destination;
 use crate::backup::BackupCodeSet;
 use crate::error::{ConfigError, Error, PolicyField};
 
@@ -118,13 +118,24 @@ impl TryFrom<StoredV1> for Account {
             destination::phone(&sms.to)?;
         }
         for purpose in Purpose::ALL {
-            let count = account.challenges.iter().filter(|c| c.purpose() == purpose).count();
+            let count = account
+                .challenges
+                .iter()
+                .filter(|c| c.purpose() == purpose)
+                .count();
             if count > 1 {
                 return Err(inconsistent());
             }
         }
         let orphan = account.challenges.iter().any(|c| {
-            !any_enabled && !matches!(c.task, Task::Setup { confirming: true, .. })
+            !any_enabled
+                && !matches!(
+                    c.task,
+                    Task::Setup {
+                        confirming: true,
+                        ..
+                    }
+                )
         });
         if orphan {
             return Err(inconsistent());

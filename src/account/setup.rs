@@ -130,7 +130,9 @@ impl Mfa {
                     config: self.policy.totp,
                     account_name: String::from(account_name),
                 },
-                MethodSetup::Email { address } => PendingMethod::Email(destination::email(address)?),
+                MethodSetup::Email { address } => {
+                    PendingMethod::Email(destination::email(address)?)
+                }
                 MethodSetup::Sms { number } => PendingMethod::Sms(destination::phone(number)?),
             };
             match account.default_method {
@@ -251,8 +253,18 @@ impl Mfa {
                         last_step: proof.step,
                     });
                 }
-                PendingMethod::Email(to) => account.email = Some(OobMethod { to, enabled_at: now }),
-                PendingMethod::Sms(to) => account.sms = Some(OobMethod { to, enabled_at: now }),
+                PendingMethod::Email(to) => {
+                    account.email = Some(OobMethod {
+                        to,
+                        enabled_at: now,
+                    })
+                }
+                PendingMethod::Sms(to) => {
+                    account.sms = Some(OobMethod {
+                        to,
+                        enabled_at: now,
+                    })
+                }
             }
             events.push(Event::MethodEnabled { method });
             let mut backup_codes = None;
@@ -295,7 +307,10 @@ impl Mfa {
                     uri: uri.to_uri(),
                     compatibility: CompatibilityReport::for_totp(config),
                 };
-                Ok((Factor::Authenticator, SetupMaterial::Authenticator(enrollment)))
+                Ok((
+                    Factor::Authenticator,
+                    SetupMaterial::Authenticator(enrollment),
+                ))
             }
             PendingMethod::Email(to) | PendingMethod::Sms(to) => {
                 let channel = pending.method().channel().ok_or(Error::InvalidMethod)?;

@@ -81,7 +81,10 @@ impl SendBudget {
     /// Counts one send at `now` (after [`check`](Self::check) allowed it).
     pub(crate) fn spend(&mut self, now: u64) {
         if now >= self.since.saturating_add(SEND_WINDOW) {
-            *self = SendBudget { since: now, sent: 0 };
+            *self = SendBudget {
+                since: now,
+                sent: 0,
+            };
         }
         self.sent = self.sent.saturating_add(1);
     }

@@ -90,9 +90,7 @@ impl Mfa {
                         },
                         _,
                     ) => (secret, config, None),
-                    (_, Some(enrolled)) => {
-                        (&enrolled.secret, &enrolled.config, enrolled.last_step)
-                    }
+                    (_, Some(enrolled)) => (&enrolled.secret, &enrolled.config, enrolled.last_step),
                     (_, None) => return Err(Error::AuthenticatorNotConfigured),
                 };
                 config.verify(secret, code, now, last).map(|m| Proof {

@@ -265,22 +265,21 @@ impl fmt::Display for Error {
             }
             Error::ChallengeConsumed => f.write_str("the MFA token was already used"),
             Error::WrongPurpose { expected, found } => {
-                write!(f, "a {found} token was given where a {expected} token is needed")
+                write!(
+                    f,
+                    "a {found} token was given where a {expected} token is needed"
+                )
             }
             Error::MfaAlreadyEnabled { method } => write!(f, "{method} MFA is already enabled"),
             Error::MfaNotEnabled => f.write_str("MFA is not enabled"),
             Error::MethodNotEnabled { method } => write!(f, "{method} MFA is not enabled"),
             Error::InvalidMethod => f.write_str("not an MFA method usable here"),
-            Error::AuthenticatorNotConfigured => {
-                f.write_str("no authenticator app is configured")
-            }
+            Error::AuthenticatorNotConfigured => f.write_str("no authenticator app is configured"),
             Error::ResendOnlyForOob => f.write_str("only email and SMS codes can be resent"),
             Error::TooManyCodesSent { retry_at } => {
                 write!(f, "too many codes sent; try again at {retry_at}")
             }
-            Error::StepUpRequired => {
-                f.write_str("verify an enabled method before adding another")
-            }
+            Error::StepUpRequired => f.write_str("verify an enabled method before adding another"),
             Error::InvalidDestination => f.write_str("not a usable email address or phone number"),
         }
     }

@@ -3,15 +3,20 @@
 
 /// Lower-case hex of `bytes`.
 pub(crate) fn encode(bytes: &[u8]) -> alloc::string::String {
+    let mut out = alloc::vec![0u8; bytes.len().saturating_mul(2)];
+    encode_into(bytes, &mut out);
+    out.into_iter().map(char::from).collect()
+}
+
+/// Writes the lower-case hex of `bytes` into `out` (two bytes each, as far as `out`
+/// reaches).
+pub(crate) fn encode_into(bytes: &[u8], out: &mut [u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = alloc::string::String::with_capacity(bytes.len().saturating_mul(2));
-    for b in bytes {
-        for nibble in [b >> 4, b & 0x0f] {
-            let c = DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0');
-            out.push(char::from(c));
+    for (b, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        for (slot, nibble) in pair.iter_mut().zip([b >> 4, b & 0x0f]) {
+            *slot = DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0');
         }
     }
-    out
 }
 
 /// Decodes exactly `N` bytes of hex (either case); `None` for anything else.
@@ -43,11 +48,21 @@ pub(crate) mod array {
     use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Bytes encoded on the stack; longer arrays go through a `String`.
+    const STACK_BYTES: usize = 32;
+
     pub(crate) fn serialize<S: Serializer, const N: usize>(
         bytes: &[u8; N],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&super::encode(bytes))
+        let mut buf = [0u8; 2 * STACK_BYTES];
+        match buf.get_mut(..N.saturating_mul(2)) {
+            Some(out) if N <= STACK_BYTES => {
+                super::encode_into(bytes, out);
+                serializer.serialize_str(core::str::from_utf8(out).unwrap_or_default())
+            }
+            _ => serializer.serialize_str(&super::encode(bytes)),
+        }
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(

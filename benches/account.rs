@@ -1,0 +1,142 @@
+//! The full sign-in round trip a server performs per request: decode the stored JSON
+//! record → verify the authenticator code against its login challenge → encode the
+//! changed record. The record holds an authenticator, an email method, 10 backup
+//! codes and the live login challenge. Target: ≤ 10 µs median.
+//!
+//! Each iteration decodes the same stored record, so the same code is fresh every
+//! time (the replay guard is in the record, and the record on "disk" never changes).
+//! Beside it, the parts: decode alone, the verify alone (on a decoded clone), encode
+//! alone, and a bare `TotpConfig::verify`, to show where the time goes.
+//!
+//! Read ratios within one run; absolute times drift on a shared machine.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use mfa_core::account::{LoginStart, LoginToken, MethodSetup, SetupMaterial, SetupNext};
+use mfa_core::{Account, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+const T0: u64 = 1_767_225_600;
+
+/// An account with authenticator + email + 10 backup codes and a live login
+/// challenge; returns the JSON, the token, the secret and the time to verify at.
+fn stored_login(mfa: &Mfa) -> (String, LoginToken, Secret, u64) {
+    let rng = &mut StdRng::seed_from_u64(7);
+    let totp = TotpConfig::default();
+    let mut account = Account::new();
+    let mut now = T0;
+    let setup = MethodSetup::Authenticator {
+        account_name: "jane@example.com",
+    };
+    let started = mfa
+        .begin_setup(&mut account, setup, rng, now)
+        .in_memory()
+        .result
+        .unwrap();
+    let SetupNext::Confirm(SetupMaterial::Authenticator(enrolment)) = started.next else {
+        panic!("first method needs no step-up")
+    };
+    let secret = enrolment.secret().clone();
+    let code = totp.generate(&secret, now).unwrap();
+    let _ = mfa
+        .confirm_setup(&mut account, &started.token, code.as_str(), rng, now)
+        .in_memory()
+        .result
+        .unwrap();
+
+    now += 60;
+    let email = MethodSetup::Email {
+        address: "jane@example.com",
+    };
+    let started = mfa
+        .begin_setup(&mut account, email, rng, now)
+        .in_memory()
+        .result
+        .unwrap();
+    let code = totp.generate(&secret, now).unwrap();
+    let material = mfa
+        .verify_step_up(&mut account, &started.token, code.as_str(), rng, now)
+        .in_memory()
+        .result
+        .unwrap();
+    let SetupMaterial::Oob(mail) = material else {
+        panic!("email sends a code")
+    };
+    let _ = mfa
+        .confirm_setup(&mut account, &started.token, mail.code().as_str(), rng, now)
+        .in_memory()
+        .result
+        .unwrap();
+
+    now += 60;
+    let LoginStart::Required(login) = mfa
+        .begin_login(&mut account, rng, now)
+        .in_memory()
+        .result
+        .unwrap()
+    else {
+        panic!("MFA is on")
+    };
+    (
+        serde_json::to_string(&account).unwrap(),
+        login.token,
+        secret,
+        now + 5,
+    )
+}
+
+fn round_trip(c: &mut Criterion) {
+    let key = ServerKey::new(1, &[0x42; 32]).unwrap();
+    let mfa = Mfa::new(MfaPolicy::default().with_issuer("Example Co"), key);
+    let (json, token, secret, now) = stored_login(&mfa);
+    let code = TotpConfig::default().generate(&secret, now).unwrap();
+    let code = code.as_str().to_owned();
+
+    let mut g = c.benchmark_group("login_round_trip");
+    g.bench_function("decode_verify_encode", |b| {
+        b.iter(|| {
+            let mut account: Account = serde_json::from_str(black_box(&json)).unwrap();
+            let outcome = mfa
+                .verify_login(&mut account, &token, black_box(&code), now)
+                .persist(|record, _expected| {
+                    serde_json::to_string(record)
+                        .map(|s| black_box(s).len())
+                        .map(drop)
+                })
+                .unwrap();
+            assert!(outcome.result.is_ok());
+        });
+    });
+    g.bench_function("decode", |b| {
+        b.iter(|| serde_json::from_str::<Account>(black_box(&json)).unwrap());
+    });
+    let account: Account = serde_json::from_str(&json).unwrap();
+    g.bench_function("verify", |b| {
+        b.iter_batched(
+            || account.clone(),
+            |mut a| {
+                let ok = mfa
+                    .verify_login(&mut a, &token, black_box(&code), now)
+                    .in_memory()
+                    .result
+                    .is_ok();
+                (a, ok)
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("encode", |b| {
+        b.iter(|| serde_json::to_string(black_box(&account)).unwrap());
+    });
+    g.bench_function("bare_totp_verify", |b| {
+        let totp = TotpConfig::default();
+        b.iter(|| totp.verify(&secret, black_box(&code), now, None).unwrap());
+    });
+    g.finish();
+}
+
+criterion_group!(benches, round_trip);
+criterion_main!(benches);

@@ -184,14 +184,17 @@ impl Account {
         }
     }
 
-    /// Turns `method` off; turning off the last one wipes everything secret.
+    /// Turns `method` off; the default moves to the first method left, and turning
+    /// off the last one wipes everything secret.
     pub(crate) fn remove_method(&mut self, method: Method) {
         match method {
             Method::Authenticator => self.authenticator = None,
             Method::Email => self.email = None,
             Method::Sms => self.sms = None,
         }
-        self.default_method = self.methods().first().copied();
+        if self.default_method == Some(method) {
+            self.default_method = self.methods().first().copied();
+        }
         if self.default_method.is_none() {
             self.backup_codes = None;
             self.challenges.clear();

@@ -194,6 +194,11 @@ impl Mfa {
                 } => pending.clone(),
                 _ => return Err(Error::ChallengeConsumed),
             };
+            // A step-up that succeeds but cannot send the new address its code would
+            // spend the user's code for nothing.
+            if pending.method().channel().is_some() {
+                account.sends.check(now, self.policy.codes_per_hour)?;
+            }
             self.check_code(account, index, code, now, events)?;
             let (factor, material) = self.confirm_material(account, &pending, rng, now)?;
             let challenge = Self::challenge_mut(account, index)?;

@@ -27,7 +27,8 @@ pub const MAX_LOCKOUT_AFTER: u8 = 100;
 /// `first_delay · 2^k`, capped at `max_delay`. At `lockout_after` consecutive failures
 /// the account is locked for `lockout`; when that ends the count is **not** reset, so
 /// each further failure locks it again at once. With the defaults a guesser gets 10
-/// codes in about 7.5 minutes, then one per hour.
+/// codes in about 30 minutes (3 at once, then waits of 30, 60, 120, 240, 480 and
+/// 900 s), then one per hour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ThrottlePolicy {
     free_failures: u8,

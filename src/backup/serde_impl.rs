@@ -45,6 +45,7 @@ impl Serialize for BackupCodeSet {
 
 /// What is read before it is checked.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Repr {
     v: u32,
     scheme: HashScheme,

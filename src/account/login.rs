@@ -80,10 +80,12 @@ impl Mfa {
     /// 2. [`Error::TooManyAttempts`] with `retry_at` during a delay or lockout (no
     ///    code is looked at), or `None` when the challenge used its attempts (begin
     ///    again).
-    /// 3. [`Error::MalformedCode`], [`Error::MalformedBackupCode`]: not a code; not
+    /// 3. [`Error::MethodNotEnabled`] / [`Error::AuthenticatorNotConfigured`]: the
+    ///    challenge's method was turned off since it began; not counted (switch).
+    /// 4. [`Error::MalformedCode`], [`Error::MalformedBackupCode`]: not a code; not
     ///    counted.
-    /// 4. [`Error::CodeExpired`]: the email / SMS code expired; resend.
-    /// 5. [`Error::InvalidCode`], [`Error::CodeReused`], [`Error::BackupCodeUsed`]:
+    /// 5. [`Error::CodeExpired`]: the email / SMS code expired; resend.
+    /// 6. [`Error::InvalidCode`], [`Error::CodeReused`], [`Error::BackupCodeUsed`]:
     ///    counted.
     pub fn verify_login<'a>(
         &self,
@@ -133,6 +135,7 @@ impl Mfa {
             }
             let (factor, delivery) = self.factor_for(account, method, rng, now)?;
             Self::challenge_mut(account, index)?.factor = factor;
+            account.touch();
             Ok(Self::prompt(account, method, delivery, expires_at))
         })
     }

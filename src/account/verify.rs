@@ -51,7 +51,8 @@ impl Mfa {
     /// the challenge; a success resets the account's count.
     ///
     /// The caller has already [`locate`](Mfa::locate)d the challenge. Checked in this
-    /// order: account delay or lockout, the challenge's attempts, then the code.
+    /// order: account delay or lockout, the factor's method still enabled, the
+    /// challenge's attempts, then the code.
     pub(crate) fn check_code(
         &self,
         account: &mut Account,
@@ -61,6 +62,11 @@ impl Mfa {
         events: &mut Vec<Event>,
     ) -> Result<Proof, Error> {
         account.throttle.check(now)?;
+        let challenge = Self::challenge(account, index)?;
+        if !challenge.task.confirming_setup() {
+            // A method turned off after the challenge began proves nothing.
+            Self::require_enabled(account, challenge.factor.method())?;
+        }
         let challenge = account
             .challenges
             .get_mut(index)

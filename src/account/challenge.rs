@@ -35,7 +35,10 @@ impl Factor {
 /// A method being enrolled, not yet confirmed.
 #[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase", deny_unknown_fields))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "lowercase", deny_unknown_fields)
+)]
 pub(crate) enum PendingMethod {
     /// A new authenticator secret, shown to the user, awaiting its first code.
     Authenticator {
@@ -77,7 +80,10 @@ pub enum DisableScope {
 /// What completing the challenge does.
 #[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase", deny_unknown_fields))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "lowercase", deny_unknown_fields)
+)]
 pub(crate) enum Task {
     /// Sign the user in.
     Login,

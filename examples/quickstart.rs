@@ -8,7 +8,8 @@
 #![allow(clippy::print_stdout)]
 
 use mfa_core::account::{
-    DisableScope, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, SetupMaterial, SetupNext,
+    DisableScope, Login, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, PendingChallenge,
+    SetupMaterial, SetupNext,
 };
 use mfa_core::{Account, Error, Secret, ServerKey, TotpConfig};
 
@@ -18,6 +19,22 @@ fn app_code(secret: &Secret, now: u64) -> Result<String, Error> {
         .generate(secret, now)?
         .as_str()
         .to_owned())
+}
+
+/// Starts the second step of a sign-in for an account that has MFA on.
+fn begin_login(
+    mfa: &Mfa,
+    account: &mut Account,
+    now: u64,
+) -> Result<PendingChallenge<Login>, Error> {
+    match mfa
+        .begin_login(account, &mut rand::rng(), now)
+        .in_memory()
+        .result?
+    {
+        LoginStart::Required(login) => Ok(login),
+        LoginStart::NotRequired => unreachable!("MFA is on"),
+    }
 }
 
 fn main() -> Result<(), Error> {
@@ -70,13 +87,7 @@ fn main() -> Result<(), Error> {
 
     println!("\n2. Jane signs in: password first (yours), then the app");
     now += 60;
-    let LoginStart::Required(login) = mfa
-        .begin_login(&mut account, &mut rng, now)
-        .in_memory()
-        .result?
-    else {
-        unreachable!("MFA is on");
-    };
+    let login = begin_login(&mfa, &mut account, now)?;
     println!(
         "   the server asks for: {} (token {:?})",
         login.prompt.method(),
@@ -94,13 +105,7 @@ fn main() -> Result<(), Error> {
     );
 
     println!("\n3. Someone replays that code within its 30 s");
-    let LoginStart::Required(again) = mfa
-        .begin_login(&mut account, &mut rng, now + 5)
-        .in_memory()
-        .result?
-    else {
-        unreachable!("MFA is on");
-    };
+    let again = begin_login(&mfa, &mut account, now + 5)?;
     let replay = mfa
         .verify_login(&mut account, &again.token, &code, now + 5)
         .in_memory();
@@ -168,13 +173,7 @@ fn main() -> Result<(), Error> {
 
     println!("\n5. Jane left her phone at home: she signs in by email instead");
     now += 300;
-    let LoginStart::Required(login) = mfa
-        .begin_login(&mut account, &mut rng, now)
-        .in_memory()
-        .result?
-    else {
-        unreachable!("MFA is on");
-    };
+    let login = begin_login(&mfa, &mut account, now)?;
     let mut prompt = mfa
         .switch_method(&mut account, &login.token, Method::Email, &mut rng, now)
         .in_memory()
@@ -196,13 +195,7 @@ fn main() -> Result<(), Error> {
 
     println!("\n6. Both lost: a backup code from the printed list");
     now += 300;
-    let LoginStart::Required(login) = mfa
-        .begin_login(&mut account, &mut rng, now)
-        .in_memory()
-        .result?
-    else {
-        unreachable!("MFA is on");
-    };
+    let login = begin_login(&mfa, &mut account, now)?;
     let used = mfa
         .verify_login(&mut account, &login.token, &backup_code, now)
         .in_memory();
@@ -216,13 +209,7 @@ fn main() -> Result<(), Error> {
     let attack_start = now;
     let mut guesses = 0;
     'attack: loop {
-        let LoginStart::Required(login) = mfa
-            .begin_login(&mut account, &mut rng, now)
-            .in_memory()
-            .result?
-        else {
-            unreachable!("MFA is on");
-        };
+        let login = begin_login(&mfa, &mut account, now)?;
         loop {
             let attempt = mfa
                 .verify_login(&mut account, &login.token, "000000", now)

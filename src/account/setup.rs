@@ -186,14 +186,7 @@ impl Mfa {
         now: u64,
     ) -> Change<'a, SetupMaterial> {
         self.run(account, now, |account, events| {
-            let index = Self::locate(account, token, now)?;
-            let pending = match &Self::challenge(account, index)?.task {
-                Task::Setup {
-                    confirming: false,
-                    pending,
-                } => pending.clone(),
-                _ => return Err(Error::ChallengeConsumed),
-            };
+            let (index, pending) = Self::setup_stage(account, token, now, false)?;
             // A step-up that succeeds but cannot send the new address its code would
             // spend the user's code for nothing.
             if pending.method().channel().is_some() {
@@ -235,14 +228,7 @@ impl Mfa {
         now: u64,
     ) -> Change<'a, SetupConfirmed> {
         self.run(account, now, |account, events| {
-            let index = Self::locate(account, token, now)?;
-            let pending = match &Self::challenge(account, index)?.task {
-                Task::Setup {
-                    confirming: true,
-                    pending,
-                } => pending.clone(),
-                _ => return Err(Error::StepUpRequired),
-            };
+            let (index, pending) = Self::setup_stage(account, token, now, true)?;
             let method = pending.method();
             if account.is_enabled(method) {
                 return Err(Error::MfaAlreadyEnabled { method });
@@ -288,6 +274,26 @@ impl Mfa {
                 backup_codes,
             })
         })
+    }
+
+    /// The live enrolment `token` stands for, and its pending method, if it is at the
+    /// stage wanted: the step-up (`confirming == false`; past it, the step-up is
+    /// consumed) or the confirmation (before it, a step-up is required).
+    fn setup_stage(
+        account: &Account,
+        token: &SetupToken,
+        now: u64,
+        confirming: bool,
+    ) -> Result<(usize, PendingMethod), Error> {
+        let index = Self::locate(account, token, now)?;
+        match &Self::challenge(account, index)?.task {
+            Task::Setup {
+                confirming: stage,
+                pending,
+            } if *stage == confirming => Ok((index, pending.clone())),
+            _ if confirming => Err(Error::StepUpRequired),
+            _ => Err(Error::ChallengeConsumed),
+        }
     }
 
     /// The factor and material for confirming `pending`: the pending secret, or a

@@ -33,6 +33,13 @@ impl Delivery {
         &self.destination
     }
 
+    /// The destination masked for display (`j•••@example.com`, `•••• 1234`): what
+    /// the response may show.
+    #[must_use]
+    pub fn hint(&self) -> String {
+        self.channel.mask(&self.destination)
+    }
+
     /// The code to send.
     ///
     /// **Security warning:** it completes the user's second factor. Put it in the

@@ -9,7 +9,6 @@ use super::challenge::Challenge;
 use super::method::Method;
 use super::throttle::{SendBudget, Throttle};
 use crate::backup::BackupCodeSet;
-use crate::oob::{mask_email, mask_phone};
 use crate::otp::TotpConfig;
 use crate::secret::Secret;
 
@@ -128,11 +127,8 @@ impl Account {
     /// `•••• 1234`), for a "we sent a code to …" line.
     #[must_use]
     pub fn hint(&self, method: Method) -> Option<String> {
-        match method {
-            Method::Authenticator => None,
-            Method::Email => self.email.as_ref().map(|m| mask_email(&m.to)),
-            Method::Sms => self.sms.as_ref().map(|m| mask_phone(&m.to)),
-        }
+        let channel = method.channel()?;
+        self.oob_method(method).map(|m| channel.mask(&m.to))
     }
 
     /// Unused backup codes, if the account has a set.

@@ -77,3 +77,15 @@ pub fn mask_phone(number: &str) -> String {
     out.extend(tail.map(char::from));
     out
 }
+
+impl super::OobChannel {
+    /// `destination` masked the way this channel's addresses are: [`mask_email`] or
+    /// [`mask_phone`].
+    #[must_use]
+    pub fn mask(self, destination: &str) -> String {
+        match self {
+            super::OobChannel::Email => mask_email(destination),
+            super::OobChannel::Sms => mask_phone(destination),
+        }
+    }
+}

@@ -1,6 +1,6 @@
-#![cfg(feature = "serde")]
 //! The stored form of an `Account` (feature `serde`, schema version 1): byte-exact
 //! round trips in every state, its size, and what loading refuses.
+#![cfg(feature = "serde")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

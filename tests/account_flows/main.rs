@@ -1,0 +1,19 @@
+//! The account state machine driven through the seed endpoints (setup, verify setup,
+//! login, switch, resend, disable, regenerate) on a simulated clock, with the
+//! authenticator app played by `TotpConfig::generate` and a seeded CSPRNG.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod disable;
+mod fixture;
+mod login;
+mod persistence;
+mod redaction;
+mod regenerate;
+mod resend;
+mod setup;
+mod throttle;

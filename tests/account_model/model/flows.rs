@@ -1,0 +1,377 @@
+//! What the model predicts for each call, one method per endpoint.
+
+use mfa_core::account::{
+    DisableScope, LoginStart, Method, Prompt, SetupMaterial, SetupNext, SetupStarted,
+};
+use mfa_core::{Error, Event};
+
+use super::{MFactor, MOob, MPending, MProof, MTask, Model};
+use crate::calls::{Call, Reply};
+use crate::ops::Slot;
+use crate::support::{
+    BACKUP_COUNT, CHALLENGE_ATTEMPTS, OOB_COOLDOWN, OOB_LIFETIME, OOB_RESENDS, delivered, midx,
+};
+
+fn started(actual: &Result<Reply, Error>) -> Option<&SetupStarted> {
+    match actual {
+        Ok(Reply::Started(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// The prompt of a reply that opened a verifying challenge, and its token's key.
+fn opened(actual: &Result<Reply, Error>) -> Option<(&Prompt, String)> {
+    match actual {
+        Ok(Reply::Started(SetupStarted {
+            token,
+            next: SetupNext::StepUp(p),
+            ..
+        })) => Some((p, token.lookup_key())),
+        Ok(Reply::Login(LoginStart::Required(p))) => Some((&p.prompt, p.token.lookup_key())),
+        Ok(Reply::DisablePending(p)) => Some((&p.prompt, p.token.lookup_key())),
+        Ok(Reply::RegeneratePending(p)) => Some((&p.prompt, p.token.lookup_key())),
+        _ => None,
+    }
+}
+
+impl Model {
+    /// The answer the library should give to `call`, updating the model; random
+    /// values (tokens, codes, secrets) are read from `actual`. At the end of every
+    /// call the library drops expired challenges: see [`drop_expired`].
+    pub(crate) fn apply(
+        &mut self,
+        call: &Call,
+        now: u64,
+        actual: &Result<Reply, Error>,
+        events: &mut Vec<Event>,
+    ) -> Result<String, Error> {
+        match call {
+            Call::BeginSetup(m) => self.begin_setup(*m, now, actual),
+            Call::StepUp(t, code) => self.step_up(&t.lookup_key(), code, now, actual, events),
+            Call::Confirm(t, code) => self.confirm(&t.lookup_key(), code, now, actual, events),
+            Call::BeginLogin => {
+                let Some(method) = self.default else {
+                    return Ok("not_required".to_owned());
+                };
+                self.begin_verifying(Slot::Login, MTask::Login, method, now, actual)?;
+                Ok(format!("login:{method}"))
+            }
+            Call::VerifyLogin(t, code) => {
+                self.locate(Slot::Login, &t.lookup_key(), now)?;
+                let proof = self.check_code(Slot::Login, code, now, events)?;
+                self.challenge_mut(Slot::Login).consumed = true;
+                Ok(proof.tag())
+            }
+            Call::Switch(t, m) => self.switch(t.slot(), &t.key(), *m, now, actual),
+            Call::Resend(t) => self.resend(t.slot(), &t.key(), now, actual),
+            Call::BeginDisable(scope) => {
+                let method = self.default.ok_or(Error::MfaNotEnabled)?;
+                if let DisableScope::Method(target) = scope {
+                    self.require_enabled(*target)?;
+                }
+                self.begin_verifying(Slot::Disable, MTask::Disable(*scope), method, now, actual)?;
+                Ok(format!("pending:{method}"))
+            }
+            Call::VerifyDisable(t, code) => self.verify_disable(&t.lookup_key(), code, now, events),
+            Call::BeginRegenerate => {
+                let method = self.default.ok_or(Error::MfaNotEnabled)?;
+                self.begin_verifying(Slot::Regenerate, MTask::Regenerate, method, now, actual)?;
+                Ok(format!("pending:{method}"))
+            }
+            Call::VerifyRegenerate(t, code) => {
+                self.locate(Slot::Regenerate, &t.lookup_key(), now)?;
+                self.check_code(Slot::Regenerate, code, now, events)?;
+                self.challenge_mut(Slot::Regenerate).consumed = true;
+                if let Ok(Reply::Codes(codes)) = actual {
+                    self.backup = Some(
+                        codes
+                            .expose_secret()
+                            .map(|c| (c.to_owned(), false))
+                            .collect(),
+                    );
+                }
+                events.push(Event::BackupCodesRegenerated {
+                    count: usize::from(BACKUP_COUNT),
+                });
+                Ok(format!("codes:{BACKUP_COUNT}"))
+            }
+        }
+    }
+
+    /// Opens a challenge for `task` on the enabled `method` (login, disable,
+    /// regenerate, step-up).
+    fn begin_verifying(
+        &mut self,
+        slot: Slot,
+        task: MTask,
+        method: Method,
+        now: u64,
+        actual: &Result<Reply, Error>,
+    ) -> Result<(), Error> {
+        self.check_not_locked(now)?;
+        let opened = opened(actual);
+        let factor =
+            self.factor_for(method, now, opened.as_ref().and_then(|(p, _)| p.delivery()))?;
+        if let Some((_, key)) = opened {
+            self.open(slot, key, task, factor, now);
+        }
+        Ok(())
+    }
+
+    fn begin_setup(
+        &mut self,
+        method: Method,
+        now: u64,
+        actual: &Result<Reply, Error>,
+    ) -> Result<String, Error> {
+        if self.is_enabled(method) {
+            return Err(Error::MfaAlreadyEnabled { method });
+        }
+        if let Some(current) = self.default {
+            let task = MTask::Setup {
+                pending: MPending::of(method),
+                confirming: false,
+            };
+            self.begin_verifying(Slot::Setup, task, current, now, actual)?;
+            return Ok(format!("step_up:{current}"));
+        }
+        self.check_not_locked(now)?;
+        let started = started(actual);
+        let (pending, factor) = if method == Method::Authenticator {
+            let secret = started.and_then(|s| match &s.next {
+                SetupNext::Confirm(SetupMaterial::Authenticator(e)) => Some(e.secret().clone()),
+                _ => None,
+            });
+            (MPending::Auth(secret), MFactor::Auth)
+        } else {
+            self.budget(now)?;
+            self.spend(now);
+            let code = started.map_or_else(String::new, |s| match &s.next {
+                SetupNext::Confirm(SetupMaterial::Oob(d)) => delivered(Some(d)),
+                _ => String::new(),
+            });
+            (
+                MPending::of(method),
+                MFactor::Oob(MOob::issued(method, code, now)),
+            )
+        };
+        if let Some(s) = started {
+            let task = MTask::Setup {
+                pending,
+                confirming: true,
+            };
+            self.open(Slot::Setup, s.token.lookup_key(), task, factor, now);
+        }
+        Ok(format!("confirm:{method}"))
+    }
+
+    fn step_up(
+        &mut self,
+        key: &str,
+        code: &str,
+        now: u64,
+        actual: &Result<Reply, Error>,
+        events: &mut Vec<Event>,
+    ) -> Result<String, Error> {
+        self.locate(Slot::Setup, key, now)?;
+        let MTask::Setup {
+            pending,
+            confirming: false,
+        } = &self.challenge(Slot::Setup).task
+        else {
+            return Err(Error::ChallengeConsumed);
+        };
+        let pending = pending.clone();
+        let method = pending.method();
+        // A step-up that could not send the new address its code is refused before
+        // the code is looked at, so the code is not spent for nothing.
+        if method != Method::Authenticator {
+            self.budget(now)?;
+        }
+        self.check_code(Slot::Setup, code, now, events)?;
+        let (pending, factor) = match pending {
+            MPending::Auth(_) => {
+                let secret = match actual {
+                    Ok(Reply::Material(SetupMaterial::Authenticator(e))) => {
+                        Some(e.secret().clone())
+                    }
+                    _ => None,
+                };
+                (MPending::Auth(secret), MFactor::Auth)
+            }
+            pending => {
+                self.spend(now);
+                let code = match actual {
+                    Ok(Reply::Material(SetupMaterial::Oob(d))) => delivered(Some(d)),
+                    _ => String::new(),
+                };
+                (pending, MFactor::Oob(MOob::issued(method, code, now)))
+            }
+        };
+        let ch = self.challenge_mut(Slot::Setup);
+        ch.factor = factor;
+        ch.task = MTask::Setup {
+            pending,
+            confirming: true,
+        };
+        ch.attempts_left = CHALLENGE_ATTEMPTS;
+        Ok(format!("material:{method}"))
+    }
+
+    fn confirm(
+        &mut self,
+        key: &str,
+        code: &str,
+        now: u64,
+        actual: &Result<Reply, Error>,
+        events: &mut Vec<Event>,
+    ) -> Result<String, Error> {
+        self.locate(Slot::Setup, key, now)?;
+        let MTask::Setup {
+            pending,
+            confirming: true,
+        } = &self.challenge(Slot::Setup).task
+        else {
+            return Err(Error::StepUpRequired);
+        };
+        let pending = pending.clone();
+        let method = pending.method();
+        if self.is_enabled(method) {
+            return Err(Error::MfaAlreadyEnabled { method });
+        }
+        let proof = self.check_code(Slot::Setup, code, now, events)?;
+        self.challenge_mut(Slot::Setup).consumed = true;
+        if let (MPending::Auth(secret), MProof::Totp { step }) = (pending, &proof) {
+            self.auth = Some((secret.expect("the secret was shown"), Some(*step)));
+        }
+        self.enabled[midx(method)] = true;
+        events.push(Event::MethodEnabled { method });
+        let mut issued = 0;
+        if self.default.is_none() {
+            self.default = Some(method);
+            if let Ok(Reply::Confirmed(c)) = actual {
+                self.backup = c.backup_codes.as_ref().map(|codes| {
+                    codes
+                        .expose_secret()
+                        .map(|c| (c.to_owned(), false))
+                        .collect()
+                });
+            }
+            issued = usize::from(BACKUP_COUNT);
+            events.push(Event::BackupCodesIssued { count: issued });
+        }
+        Ok(format!("enabled:{method}:{:?}:{issued}", self.methods()))
+    }
+
+    fn switch(
+        &mut self,
+        slot: Slot,
+        key: &str,
+        method: Method,
+        now: u64,
+        actual: &Result<Reply, Error>,
+    ) -> Result<String, Error> {
+        self.locate(slot, key, now)?;
+        let ch = self.challenge(slot);
+        if ch.task.confirming() {
+            return Err(Error::InvalidMethod);
+        }
+        if ch.factor.method() == method {
+            return Ok(format!("prompt:{method}:false"));
+        }
+        let delivery = match actual {
+            Ok(Reply::Prompt(p)) => p.delivery(),
+            _ => None,
+        };
+        let factor = self.factor_for(method, now, delivery)?;
+        let sent = matches!(factor, MFactor::Oob(_));
+        self.challenge_mut(slot).factor = factor;
+        Ok(format!("prompt:{method}:{sent}"))
+    }
+
+    fn resend(
+        &mut self,
+        slot: Slot,
+        key: &str,
+        now: u64,
+        actual: &Result<Reply, Error>,
+    ) -> Result<String, Error> {
+        self.locate(slot, key, now)?;
+        let ch = self.challenge(slot);
+        let MFactor::Oob(oob) = &ch.factor else {
+            return Err(Error::ResendOnlyForOob);
+        };
+        let method = oob.method;
+        let to_pending = matches!(
+            ch.task,
+            MTask::Setup {
+                pending: MPending::Email | MPending::Sms,
+                confirming: true,
+            }
+        );
+        if !to_pending && !self.is_enabled(method) {
+            return Err(Error::MethodNotEnabled { method });
+        }
+        self.budget(now)?;
+        let MFactor::Oob(oob) = &mut self.challenges[slot.index()].as_mut().unwrap().factor else {
+            unreachable!("checked above");
+        };
+        if oob.consumed {
+            return Err(Error::CodeConsumed);
+        }
+        if oob.attempts_left == 0 {
+            return Err(Error::TooManyAttempts { retry_at: None });
+        }
+        if oob.resends_used >= OOB_RESENDS {
+            return Err(Error::MaxResendLimit);
+        }
+        let elapsed = now.saturating_sub(oob.last_sent_at);
+        if elapsed < OOB_COOLDOWN {
+            return Err(Error::ResendCooldown {
+                retry_after: OOB_COOLDOWN - elapsed,
+            });
+        }
+        if let Ok(Reply::Delivery(d)) = actual {
+            oob.code = delivered(Some(d));
+        }
+        oob.expires_at = now + OOB_LIFETIME;
+        oob.last_sent_at = now;
+        oob.resends_used += 1;
+        self.spend(now);
+        Ok(format!("delivery:{method}"))
+    }
+
+    fn verify_disable(
+        &mut self,
+        key: &str,
+        code: &str,
+        now: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<String, Error> {
+        self.locate(Slot::Disable, key, now)?;
+        let MTask::Disable(scope) = self.challenge(Slot::Disable).task else {
+            return Err(Error::ChallengeInvalid);
+        };
+        let targets = match scope {
+            DisableScope::Method(method) => {
+                self.require_enabled(method)?;
+                vec![method]
+            }
+            _ => self.methods(),
+        };
+        let proof = self.check_code(Slot::Disable, code, now, events)?;
+        self.challenge_mut(Slot::Disable).consumed = true;
+        for &method in &targets {
+            self.remove(method);
+            events.push(Event::MethodDisabled { method });
+        }
+        if self.default.is_none() {
+            events.push(Event::MfaTurnedOff);
+        }
+        Ok(format!(
+            "disabled:{targets:?}:{:?}:{}",
+            self.methods(),
+            proof.tag()
+        ))
+    }
+}

@@ -29,7 +29,9 @@ mod user;
 
 use std::convert::Infallible;
 
-use mfa_core::account::{DisableScope, LoginStart, Method, Mfa, SetupMaterial, SetupNext};
+use mfa_core::account::{
+    DisableScope, Login, LoginStart, Method, Mfa, PendingChallenge, SetupMaterial, SetupNext,
+};
 use mfa_core::{Account, Error, Secret};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -206,14 +208,7 @@ fn switching_to_the_authenticator_is_stored() {
     let now = T0;
     let secret = email_then_authenticator(&mfa, &mut account, &mut rng, now);
     let now = now + 60;
-    let LoginStart::Required(login) = mfa
-        .begin_login(&mut account, &mut rng, now)
-        .in_memory()
-        .result
-        .unwrap()
-    else {
-        panic!("MFA is on")
-    };
+    let login = begin_login(&mfa, &mut account, &mut rng, now);
     let stored = json(&account);
     let version = account.version();
     let mut saves = Vec::new();
@@ -267,14 +262,7 @@ fn a_method_turned_off_proves_nothing() {
     let now = T0;
     let secret = email_then_authenticator(&mfa, &mut account, &mut rng, now);
     let now = now + 60;
-    let LoginStart::Required(login) = mfa
-        .begin_login(&mut account, &mut rng, now)
-        .in_memory()
-        .result
-        .unwrap()
-    else {
-        panic!("MFA is on")
-    };
+    let login = begin_login(&mfa, &mut account, &mut rng, now);
     let mail = delivered(login.prompt.delivery());
     let disable = mfa
         .begin_disable(
@@ -325,4 +313,22 @@ fn a_method_turned_off_proves_nothing() {
         }),
         "the code of a method turned off signed the user in"
     );
+}
+
+/// The login challenge of an account that has MFA on.
+fn begin_login(
+    mfa: &Mfa,
+    account: &mut Account,
+    rng: &mut StdRng,
+    now: u64,
+) -> PendingChallenge<Login> {
+    match mfa
+        .begin_login(account, rng, now)
+        .in_memory()
+        .result
+        .unwrap()
+    {
+        LoginStart::Required(login) => login,
+        LoginStart::NotRequired => panic!("MFA is on"),
+    }
 }

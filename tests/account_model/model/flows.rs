@@ -165,6 +165,20 @@ impl Model {
         Ok(format!("confirm:{method}"))
     }
 
+    /// The pending method of the live enrolment, if it is at the stage wanted:
+    /// past the step-up it is consumed, before it a step-up is required.
+    fn setup_stage(&self, key: &str, now: u64, confirming: bool) -> Result<MPending, Error> {
+        self.locate(Slot::Setup, key, now)?;
+        match &self.challenge(Slot::Setup).task {
+            MTask::Setup {
+                pending,
+                confirming: stage,
+            } if *stage == confirming => Ok(pending.clone()),
+            _ if confirming => Err(Error::StepUpRequired),
+            _ => Err(Error::ChallengeConsumed),
+        }
+    }
+
     fn step_up(
         &mut self,
         key: &str,
@@ -173,15 +187,7 @@ impl Model {
         actual: &Result<Reply, Error>,
         events: &mut Vec<Event>,
     ) -> Result<String, Error> {
-        self.locate(Slot::Setup, key, now)?;
-        let MTask::Setup {
-            pending,
-            confirming: false,
-        } = &self.challenge(Slot::Setup).task
-        else {
-            return Err(Error::ChallengeConsumed);
-        };
-        let pending = pending.clone();
+        let pending = self.setup_stage(key, now, false)?;
         let method = pending.method();
         // A step-up that could not send the new address its code is refused before
         // the code is looked at, so the code is not spent for nothing.
@@ -226,15 +232,7 @@ impl Model {
         actual: &Result<Reply, Error>,
         events: &mut Vec<Event>,
     ) -> Result<String, Error> {
-        self.locate(Slot::Setup, key, now)?;
-        let MTask::Setup {
-            pending,
-            confirming: true,
-        } = &self.challenge(Slot::Setup).task
-        else {
-            return Err(Error::StepUpRequired);
-        };
-        let pending = pending.clone();
+        let pending = self.setup_stage(key, now, true)?;
         let method = pending.method();
         if self.is_enabled(method) {
             return Err(Error::MfaAlreadyEnabled { method });

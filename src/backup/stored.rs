@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use rand_core::CryptoRng;
-use subtle::{Choice, ConditionallySelectable};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 use super::policy::MAX_BACKUP_CODE_LENGTH;
@@ -26,13 +26,64 @@ pub enum HashScheme {
     HmacSha256Trunc128,
 }
 
-/// One slot: the keyed hash of a code, and when it was used.
+/// One slot: the keyed hash of a code, and when it was used. Kept as a flag and a
+/// time rather than an `Option`, so that marking a slot used is a constant-time
+/// select over every slot, not a branch on the one that matched. Serialised as
+/// `[hash, used_at or null]`.
 #[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub(super) struct StoredCode(
-    #[cfg_attr(feature = "serde", serde(with = "crate::hex::array"))] pub(super) CodeHash,
-    pub(super) Option<u64>,
-);
+#[cfg_attr(feature = "serde", serde(from = "StoredForm", into = "StoredForm"))]
+pub(super) struct StoredCode {
+    hash: CodeHash,
+    used: bool,
+    /// 0 while unused.
+    used_at: u64,
+}
+
+/// The serialised form of a [`StoredCode`].
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredForm(#[serde(with = "crate::hex::array")] CodeHash, Option<u64>);
+
+#[cfg(feature = "serde")]
+impl From<StoredForm> for StoredCode {
+    fn from(StoredForm(hash, used_at): StoredForm) -> Self {
+        StoredCode {
+            hash,
+            used: used_at.is_some(),
+            used_at: used_at.unwrap_or(0),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<StoredCode> for StoredForm {
+    fn from(code: StoredCode) -> Self {
+        StoredForm(code.hash, code.used_at())
+    }
+}
+
+impl StoredCode {
+    const fn unused(hash: CodeHash) -> Self {
+        StoredCode {
+            hash,
+            used: false,
+            used_at: 0,
+        }
+    }
+
+    /// When the code was used, if it was.
+    pub(super) const fn used_at(&self) -> Option<u64> {
+        if self.used { Some(self.used_at) } else { None }
+    }
+
+    /// Marks the slot used at `now` when `mark` is set, touching it the same way
+    /// either way.
+    fn mark_used(&mut self, mark: Choice, now: u64) {
+        self.used_at.conditional_assign(&now, mark);
+        self.used = bool::from(Choice::from(u8::from(self.used)) | mark);
+    }
+}
 
 /// A set of backup codes as you persist it: **only salted keyed hashes**, never a
 /// plain code.
@@ -131,10 +182,12 @@ impl BackupCodeSet {
             for c in code.iter_mut() {
                 *c = alphabet::encode(*c);
             }
-            codes.push(StoredCode(
-                keyed_hash(key, Domain::BackupCode, &salt, code),
-                None,
-            ));
+            codes.push(StoredCode::unused(keyed_hash(
+                key,
+                Domain::BackupCode,
+                &salt,
+                code,
+            )));
             plain.push(code, policy.group());
         }
         buf.zeroize();
@@ -208,23 +261,26 @@ impl BackupCodeSet {
         let mut any_hit = Choice::from(0);
         let mut index = 0u32;
         for (i, code) in (0u32..).zip(&self.codes) {
-            let hit = hashes_equal(&hash, &code.0);
-            let unused = Choice::from(u8::from(code.1.is_none()));
+            let hit = hashes_equal(&hash, &code.hash);
+            let unused = !Choice::from(u8::from(code.used));
             let first = hit & unused & !unused_hit;
             index.conditional_assign(&i, first);
             unused_hit |= first;
             any_hit |= hit;
         }
 
+        // Every slot is rewritten and the remaining count taken whether or not the
+        // code matched, so a hit, a miss and a used code do the same work.
+        let mut remaining = 0usize;
+        for (i, code) in (0u32..).zip(self.codes.iter_mut()) {
+            code.mark_used(i.ct_eq(&index) & unused_hit, now);
+            remaining += usize::from(!code.used);
+        }
         if bool::from(unused_hit) {
-            let slot = usize::try_from(index).unwrap_or(usize::MAX);
-            if let Some(code) = self.codes.get_mut(slot) {
-                code.1 = Some(now);
-                return Ok(BackupCodeUse {
-                    index: slot,
-                    remaining: self.remaining(),
-                });
-            }
+            return Ok(BackupCodeUse {
+                index: usize::try_from(index).unwrap_or(usize::MAX),
+                remaining,
+            });
         }
         if bool::from(any_hit) {
             return Err(Error::BackupCodeUsed);
@@ -235,7 +291,7 @@ impl BackupCodeSet {
     /// Unused codes left.
     #[must_use]
     pub fn remaining(&self) -> usize {
-        self.codes.iter().filter(|c| c.1.is_none()).count()
+        self.codes.iter().filter(|c| !c.used).count()
     }
 
     /// Codes in the set, used or not.
@@ -272,7 +328,7 @@ impl BackupCodeSet {
     /// For each slot, in the order the codes were shown, when its code was used (Unix
     /// seconds), or `None` if it is still unused: for a "code 3 used on …" page.
     pub fn usage(&self) -> impl ExactSizeIterator<Item = Option<u64>> + '_ {
-        self.codes.iter().map(|c| c.1)
+        self.codes.iter().map(StoredCode::used_at)
     }
 }
 

@@ -268,23 +268,18 @@ impl TotpConfig {
                 reused.record(hit, step);
             }
         }
+        // Computed before the decision so that a hit and a miss do the same work.
+        let drift = drift(fresh.value_or(current), current);
         match (fresh.get(), reused.get()) {
-            (Some(step), _) => Ok(TotpMatch {
-                step,
-                drift: drift(step, current),
-            }),
+            (Some(step), _) => Ok(TotpMatch { step, drift }),
             (None, Some(step)) => Err(Error::CodeReused { step }),
             (None, None) => Err(Error::InvalidCode),
         }
     }
 }
 
-/// `step - current`, which the window bounds to ±[`MAX_WINDOW_STEPS`].
+/// `step - current`, which the window bounds to ±[`MAX_WINDOW_STEPS`]. Branch-free
+/// within that range, so a match and a miss (`step == current`) cost the same.
 fn drift(step: u64, current: u64) -> i8 {
-    let magnitude = i8::try_from(step.abs_diff(current)).unwrap_or(i8::MAX);
-    if step < current {
-        -magnitude
-    } else {
-        magnitude
-    }
+    i8::try_from(i128::from(step) - i128::from(current)).unwrap_or(0)
 }

@@ -57,6 +57,12 @@ impl FirstMatch {
         self.found |= hit;
     }
 
+    /// The value recorded, or `default` if none was, selected in constant time: for
+    /// work done the same way whether or not anything matched.
+    pub(crate) fn value_or(&self, default: u64) -> u64 {
+        u64::conditional_select(&default, &self.value, self.found)
+    }
+
     /// The decision, taken once every candidate has been recorded.
     pub(crate) fn get(&self) -> Option<u64> {
         bool::from(self.found).then_some(self.value)

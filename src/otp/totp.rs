@@ -268,8 +268,9 @@ impl TotpConfig {
                 reused.record(hit, step);
             }
         }
-        // Computed before the decision so that a hit and a miss do the same work.
-        let drift = drift(fresh.value_or(current), current);
+        // Computed before the decision so that a hit and a miss do the same work;
+        // black_box keeps the compiler from sinking it into the hit branch.
+        let drift = core::hint::black_box(drift(fresh.value_or(current), current));
         match (fresh.get(), reused.get()) {
             (Some(step), _) => Ok(TotpMatch { step, drift }),
             (None, Some(step)) => Err(Error::CodeReused { step }),

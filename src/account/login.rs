@@ -3,7 +3,7 @@
 
 use rand_core::CryptoRng;
 
-use super::challenge::{Factor, Task};
+use super::challenge::{Factor, PendingMethod, Task};
 use super::change::Change;
 use super::method::Method;
 use super::mfa::Mfa;
@@ -166,17 +166,10 @@ impl Mfa {
             let channel = oob.channel();
             let destination = match &challenge.task {
                 Task::Setup {
-                    pending:
-                        super::challenge::PendingMethod::Email(to)
-                        | super::challenge::PendingMethod::Sms(to),
+                    pending: PendingMethod::Email(to) | PendingMethod::Sms(to),
                     confirming: true,
                 } => to.clone(),
-                _ => account
-                    .oob_method(Method::from_channel(channel))
-                    .map(|m| m.to.clone())
-                    .ok_or(Error::MethodNotEnabled {
-                        method: Method::from_channel(channel),
-                    })?,
+                _ => account.destination(Method::from_channel(channel))?,
             };
             account.sends.check(now, self.policy.codes_per_hour)?;
             let Factor::Oob(oob) = &mut Self::challenge_mut(account, index)?.factor else {

@@ -128,10 +128,7 @@ impl Mfa {
         let Some(channel) = method.channel() else {
             return Ok((Factor::Authenticator, None));
         };
-        let destination = account
-            .oob_method(method)
-            .map(|m| m.to.clone())
-            .ok_or(Error::MethodNotEnabled { method })?;
+        let destination = account.destination(method)?;
         let (oob, delivery) = self.send_code(account, channel, &destination, rng, now)?;
         Ok((Factor::Oob(oob), Some(delivery)))
     }

@@ -9,6 +9,7 @@ use super::challenge::Challenge;
 use super::method::Method;
 use super::throttle::{SendBudget, Throttle};
 use crate::backup::BackupCodeSet;
+use crate::error::Error;
 use crate::otp::TotpConfig;
 use crate::secret::Secret;
 
@@ -170,6 +171,13 @@ impl Account {
             self.version = self.version.saturating_add(1);
             self.dirty = false;
         }
+    }
+
+    /// Where codes of the enabled email / SMS `method` go.
+    pub(crate) fn destination(&self, method: Method) -> Result<String, Error> {
+        self.oob_method(method)
+            .map(|m| m.to.clone())
+            .ok_or(Error::MethodNotEnabled { method })
     }
 
     pub(crate) fn oob_method(&self, method: Method) -> Option<&OobMethod> {

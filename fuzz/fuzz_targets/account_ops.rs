@@ -14,8 +14,8 @@ use std::collections::HashSet;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use mfa_core::account::{
-    DisableScope, DisableToken, LoginStart, LoginToken, Method, MethodSetup, RegenerateToken,
-    SetupMaterial, SetupNext, SetupToken, ThrottlePolicy, VerifiedWith,
+    Delivery, DisableScope, DisableToken, LoginStart, LoginToken, Method, MethodSetup,
+    RegenerateToken, SetupMaterial, SetupNext, SetupToken, ThrottlePolicy, VerifiedWith,
 };
 use mfa_core::{Account, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
 use rand::SeedableRng;
@@ -256,9 +256,7 @@ impl Run {
                     match started.next {
                         SetupNext::Confirm(material) => self.user.material(material),
                         SetupNext::StepUp(prompt) => {
-                            if let Some(d) = prompt.delivery() {
-                                self.user.delivered = d.code().as_str().to_owned();
-                            }
+                            self.user.heard(prompt.delivery());
                         }
                     }
                     self.user.setup = Some(started.token);
@@ -303,9 +301,7 @@ impl Run {
                 if let Ok(LoginStart::Required(login)) =
                     mfa.begin_login(account, rng, now).in_memory().result
                 {
-                    if let Some(d) = login.prompt.delivery() {
-                        self.user.delivered = d.code().as_str().to_owned();
-                    }
+                    self.user.heard(login.prompt.delivery());
                     self.user.login = Some(login.token);
                 }
                 false
@@ -354,9 +350,7 @@ impl Run {
                         .map(|c| c.in_memory().result),
                 };
                 if let Some(Ok(prompt)) = prompt {
-                    if let Some(d) = prompt.delivery() {
-                        self.user.delivered = d.code().as_str().to_owned();
-                    }
+                    self.user.heard(prompt.delivery());
                 }
                 false
             }
@@ -384,7 +378,7 @@ impl Run {
                         .map(|t| mfa.resend(account, &t, rng, now).in_memory().result),
                 };
                 if let Some(Ok(d)) = delivery {
-                    self.user.delivered = d.code().as_str().to_owned();
+                    self.user.heard(Some(&d));
                 }
                 false
             }
@@ -397,9 +391,7 @@ impl Run {
                     .in_memory()
                     .result
                 {
-                    if let Some(d) = pending.prompt.delivery() {
-                        self.user.delivered = d.code().as_str().to_owned();
-                    }
+                    self.user.heard(pending.prompt.delivery());
                     self.user.disable = Some(pending.token);
                 }
                 false
@@ -425,9 +417,7 @@ impl Run {
             }
             Op::BeginRegenerate => {
                 if let Ok(pending) = mfa.begin_regenerate(account, rng, now).in_memory().result {
-                    if let Some(d) = pending.prompt.delivery() {
-                        self.user.delivered = d.code().as_str().to_owned();
-                    }
+                    self.user.heard(pending.prompt.delivery());
                     self.user.regenerate = Some(pending.token);
                 }
                 false
@@ -464,10 +454,17 @@ impl Run {
 }
 
 impl User {
+    /// Reads the code out of a delivery, as the user reads the email or SMS.
+    fn heard(&mut self, delivery: Option<&Delivery>) {
+        if let Some(d) = delivery {
+            self.delivered = d.code().as_str().to_owned();
+        }
+    }
+
     fn material(&mut self, material: SetupMaterial) {
         match material {
             SetupMaterial::Authenticator(e) => self.secret = Some(e.secret().clone()),
-            SetupMaterial::Oob(d) => self.delivered = d.code().as_str().to_owned(),
+            SetupMaterial::Oob(d) => self.heard(Some(&d)),
         }
     }
 }

@@ -105,12 +105,9 @@ impl Mfa {
                 })
             }
             (None, Factor::Oob(oob)) => {
-                let revision = oob.revision();
-                let checked = oob.verify(code, &self.key, now);
-                if oob.revision() != revision {
-                    account.dirty = true;
-                }
-                checked.map(|()| Proof {
+                // The code's own counters change only on a match or a wrong code,
+                // both of which mark the account changed below.
+                oob.verify(code, &self.key, now).map(|()| Proof {
                     with: VerifiedWith::Method(Method::from_channel(oob.channel())),
                     step: None,
                 })
@@ -119,9 +116,7 @@ impl Mfa {
 
         match result {
             Ok(proof) => {
-                if account.throttle != Default::default() {
-                    account.throttle.succeed();
-                }
+                account.throttle.succeed();
                 if let (VerifiedWith::BackupCode { remaining }, false) =
                     (proof.with, challenge.task.confirming_setup())
                 {

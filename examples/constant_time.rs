@@ -1,16 +1,22 @@
 //! Statistical timing tests in the dudect style (Reparaz, Balasch, Verbauwhede 2017):
-//! each test times one operation for two classes of samples, interleaved at random,
+//! each test times one operation for two classes of inputs, interleaved at random,
 //! and reports Welch's t-statistic between the two timing distributions. |t| above
 //! 4.5 after enough samples means the classes are distinguishable: a leak.
 //!
-//! Both classes submit the **same distribution of input text**; only the secret side
-//! differs. The input's own shape may affect timing (the submitter knows it); what
-//! must not is whether, and where, it matches a secret.
+//! Both classes submit text of the same distribution, since the input's own shape
+//! may affect timing (the submitter knows it). For TOTP and challenges the stored
+//! secret is the same and a wrong code is a real code of another secret; for backup
+//! codes the same codes are submitted to their own set or to another. What must not
+//! show in the timing is whether, and where, the input matches.
 //!
-//! - TOTP ±1 verify: a code that matches the first (or last) step of the window
-//!   against the same code checked under another secret (a miss).
-//! - Backup codes (10 in the set): a code that matches an unused (or used) slot
-//!   against the same code checked against another set (a miss).
+//! - TOTP ±1 verify: the code of the first step of the window, of the last step, and a
+//!   wrong code, compared pairwise.
+//! - Backup codes (10 in the set): an unused code, a used code, and a wrong code.
+//! - Challenge lookup: `verify_login` on a record holding three live challenges, with
+//!   the login challenge stored first or last (the same wrong code in both classes).
+//!
+//! Each sample times [`BATCH`] calls of one class: the clock here ticks in steps of
+//! about 10 ns, so a single half-microsecond call per sample would be mostly rounding.
 //!
 //! Run with `cargo run --release --example constant_time` (add
 //! `-- --continuous <name>` to keep sampling one test). An example rather than a
@@ -27,12 +33,17 @@ use std::cell::RefCell;
 
 use dudect_bencher::rand::RngExt as _;
 use dudect_bencher::{BenchRng, Class, CtRunner, ctbench_main};
+use mfa_core::account::{
+    DisableScope, LoginStart, LoginToken, MethodSetup, Mfa, MfaPolicy, RegenerateToken,
+    SetupMaterial, SetupNext,
+};
 use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
-use mfa_core::{Secret, ServerKey, TotpConfig};
+use mfa_core::{Account, Secret, ServerKey, TotpConfig, timing_probe};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 const SAMPLES: usize = 100_000;
+const BATCH: usize = 4;
 const T: u64 = 1_767_225_600;
 
 fn class(rng: &mut BenchRng) -> Class {
@@ -43,72 +54,304 @@ fn class(rng: &mut BenchRng) -> Class {
     }
 }
 
-/// The code of secret A for the step `offset` from a random now, checked under A
-/// (`Left`, a hit) or under B (`Right`, a miss).
-fn totp_hit_vs_miss(runner: &mut CtRunner, rng: &mut BenchRng, offset: i64) {
+/// Times `BATCH` calls of `op`, one per prepared input, as one sample of `class`.
+fn sample<I>(runner: &mut CtRunner, class: Class, inputs: &[I], op: impl Fn(&I) -> bool) {
+    runner.run_one(class, || {
+        for input in inputs {
+            // Opaque, so that no branch on the outcome is added to what is timed.
+            std::hint::black_box(op(input));
+        }
+    });
+}
+
+/// What a TOTP test submits: the code of secret A for a window step, or a wrong code.
+#[derive(Clone, Copy)]
+enum Submit {
+    Step(i64),
+    Wrong,
+}
+
+/// Which stage of a check is timed.
+#[derive(Clone, Copy, PartialEq)]
+enum Stage {
+    /// The public call (`TotpConfig::verify`, `BackupCodeSet::consume`), end to end.
+    Public,
+    /// Everything before its one branch on the outcome (`timing_probe`).
+    Verdict,
+}
+
+fn totp_test(runner: &mut CtRunner, rng: &mut BenchRng, stage: Stage, left: Submit, right: Submit) {
     let totp = TotpConfig::default();
     let a = Secret::from_bytes(&[0x5a; 20]).unwrap();
     let b = Secret::from_bytes(&[0xa5; 20]).unwrap();
-    let mut inputs = Vec::with_capacity(SAMPLES);
+    let mut samples = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
-        let now = T + rng.random_range(0..1_000_000u64);
-        let step = totp.step_at(now).unwrap().saturating_add_signed(offset);
-        let code = totp.generate_at_step(&a, step).as_str().to_owned();
-        inputs.push((class(rng), now, code));
+        let class = class(rng);
+        let submit = if matches!(class, Class::Left) {
+            left
+        } else {
+            right
+        };
+        let inputs: Vec<(u64, String)> = (0..BATCH)
+            .map(|_| {
+                let now = T + rng.random_range(0..1_000_000u64);
+                let step = totp.step_at(now).unwrap();
+                let code = match submit {
+                    Submit::Step(offset) => {
+                        totp.generate_at_step(&a, step.saturating_add_signed(offset))
+                    }
+                    Submit::Wrong => totp.generate_at_step(&b, step),
+                };
+                (now, code.as_str().to_owned())
+            })
+            .collect();
+        samples.push((class, inputs));
     }
-    for (class, now, code) in inputs {
-        let secret = if matches!(class, Class::Left) { &a } else { &b };
-        runner.run_one(class, || totp.verify(secret, &code, now, None).is_ok());
+    for (class, inputs) in samples {
+        if stage == Stage::Public {
+            sample(runner, class, &inputs, |(now, code)| {
+                totp.verify(&a, code, *now, None).is_ok()
+            });
+        } else {
+            sample(runner, class, &inputs, |(now, code)| {
+                timing_probe::totp_verdict(&totp, &a, code, *now, None).is_ok()
+            });
+        }
     }
 }
 
-fn totp_first_step_vs_miss(runner: &mut CtRunner, rng: &mut BenchRng) {
-    totp_hit_vs_miss(runner, rng, -1);
+fn totp_first_step_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
+    totp_test(runner, rng, Stage::Public, Submit::Step(-1), Submit::Wrong);
 }
 
-fn totp_last_step_vs_miss(runner: &mut CtRunner, rng: &mut BenchRng) {
-    totp_hit_vs_miss(runner, rng, 1);
+fn totp_last_step_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
+    totp_test(runner, rng, Stage::Public, Submit::Step(1), Submit::Wrong);
 }
 
-/// A code of set X, consumed on a fresh clone of X (`Left`: a hit, or with `used`
-/// a code already used) or of Y, another set (`Right`: a miss).
-fn backup_hit_vs_miss_in(runner: &mut CtRunner, rng: &mut BenchRng, used: bool) {
+fn totp_first_vs_last_step(runner: &mut CtRunner, rng: &mut BenchRng) {
+    totp_test(
+        runner,
+        rng,
+        Stage::Public,
+        Submit::Step(-1),
+        Submit::Step(1),
+    );
+}
+
+/// The control: both classes submit wrong codes, so any |t| above 4.5 here is the
+/// machine, not the code.
+fn control_totp_wrong_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
+    totp_test(runner, rng, Stage::Public, Submit::Wrong, Submit::Wrong);
+}
+
+fn totp_verdict_first_step_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
+    totp_test(runner, rng, Stage::Verdict, Submit::Step(-1), Submit::Wrong);
+}
+
+fn totp_verdict_last_step_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
+    totp_test(runner, rng, Stage::Verdict, Submit::Step(1), Submit::Wrong);
+}
+
+/// Consumes a code of set X on a fresh clone of X (`Left`: a hit; with `used`, every
+/// code of X was used before) or of Y, another set (`Right`: a wrong code). Both
+/// classes submit the same codes: backup-code text takes letters and digits, whose
+/// normalisation may differ slightly, so the input must not differ between classes.
+fn backup_test(runner: &mut CtRunner, rng: &mut BenchRng, stage: Stage, used: bool) {
     let key = ServerKey::new(1, &[0x42; 32]).unwrap();
     let policy = BackupCodePolicy::default();
-    let (plain, mut x) = BackupCodeSet::generate(&policy, &key, &mut StdRng::seed_from_u64(1));
+    let (x_plain, mut x) = BackupCodeSet::generate(&policy, &key, &mut StdRng::seed_from_u64(1));
     let (_, y) = BackupCodeSet::generate(&policy, &key, &mut StdRng::seed_from_u64(2));
-    let codes: Vec<String> = plain.expose_secret().map(String::from).collect();
+    let codes: Vec<String> = x_plain.expose_secret().map(String::from).collect();
     if used {
         for code in &codes {
             let _ = x.consume(code, &key, T).unwrap();
         }
     }
-    let mut inputs = Vec::with_capacity(SAMPLES);
+    let mut samples = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
-        let code = codes[rng.random_range(0..codes.len())].clone();
-        inputs.push((class(rng), code));
+        let inputs: Vec<String> = (0..BATCH)
+            .map(|_| codes[rng.random_range(0..codes.len())].clone())
+            .collect();
+        samples.push((class(rng), inputs));
     }
-    for (class, code) in inputs {
-        let set = RefCell::new(if matches!(class, Class::Left) {
-            x.clone()
+    for (class, codes) in samples {
+        let set = if matches!(class, Class::Left) { &x } else { &y };
+        let inputs: Vec<(RefCell<BackupCodeSet>, String)> = codes
+            .into_iter()
+            .map(|code| (RefCell::new(set.clone()), code))
+            .collect();
+        if stage == Stage::Public {
+            sample(runner, class, &inputs, |(set, code)| {
+                set.borrow_mut().consume(code, &key, T).is_ok()
+            });
         } else {
-            y.clone()
-        });
-        runner.run_one(class, || set.borrow_mut().consume(&code, &key, T).is_ok());
+            sample(runner, class, &inputs, |(set, code)| {
+                timing_probe::backup_verdict(&mut set.borrow_mut(), code, &key, T).is_ok()
+            });
+        }
     }
 }
 
-fn backup_hit_vs_miss(runner: &mut CtRunner, rng: &mut BenchRng) {
-    backup_hit_vs_miss_in(runner, rng, false);
+fn backup_unused_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
+    backup_test(runner, rng, Stage::Public, false);
 }
 
-fn backup_used_vs_miss(runner: &mut CtRunner, rng: &mut BenchRng) {
-    backup_hit_vs_miss_in(runner, rng, true);
+fn backup_used_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
+    backup_test(runner, rng, Stage::Public, true);
+}
+
+fn backup_verdict_unused_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
+    backup_test(runner, rng, Stage::Verdict, false);
+}
+
+fn backup_verdict_used_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
+    backup_test(runner, rng, Stage::Verdict, true);
+}
+
+/// A record with an authenticator enabled and three live challenges (disable,
+/// regenerate, login), the login one opened first or last; its login token, which
+/// depends on `seed` only, and its regenerate token.
+fn record_with_login_at(
+    mfa: &Mfa,
+    login_first: bool,
+    seed: u64,
+) -> (Account, LoginToken, RegenerateToken) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut account = Account::new();
+    let setup = mfa
+        .begin_setup(
+            &mut account,
+            MethodSetup::Authenticator {
+                account_name: "jane@example.com",
+            },
+            &mut rng,
+            T,
+        )
+        .in_memory()
+        .result
+        .unwrap();
+    let SetupNext::Confirm(SetupMaterial::Authenticator(enrollment)) = setup.next else {
+        unreachable!("the first method needs no step-up");
+    };
+    let code = TotpConfig::default()
+        .generate(enrollment.secret(), T)
+        .unwrap();
+    let _ = mfa
+        .confirm_setup(&mut account, &setup.token, code.as_str(), &mut rng, T)
+        .in_memory()
+        .result
+        .unwrap();
+    let mut open_login =
+        |account: &mut Account| match mfa.begin_login(account, &mut rng, T).in_memory().result {
+            Ok(LoginStart::Required(login)) => login.token,
+            _ => unreachable!("MFA is on"),
+        };
+    let mut token = login_first.then(|| open_login(&mut account));
+    let mut other = StdRng::seed_from_u64(4);
+    let _ = mfa
+        .begin_disable(&mut account, DisableScope::Everything, &mut other, T)
+        .in_memory()
+        .result
+        .unwrap();
+    let regenerate = mfa
+        .begin_regenerate(&mut account, &mut other, T)
+        .in_memory()
+        .result
+        .unwrap()
+        .token;
+    if token.is_none() {
+        token = Some(open_login(&mut account));
+    }
+    (account, token.unwrap(), regenerate)
+}
+
+fn login_challenge_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mfa = Mfa::new(
+        MfaPolicy::default(),
+        ServerKey::new(1, &[0x42; 32]).unwrap(),
+    );
+    let (first, first_token, _) = record_with_login_at(&mfa, true, 3);
+    let (last, last_token, _) = record_with_login_at(&mfa, false, 3);
+    let wrong = Secret::from_bytes(&[0xa5; 20]).unwrap();
+    let now = T + 60;
+    let code = TotpConfig::default().generate(&wrong, now).unwrap();
+    for _ in 0..SAMPLES / 4 {
+        let class = class(rng);
+        let (account, token) = if matches!(class, Class::Left) {
+            (&first, &first_token)
+        } else {
+            (&last, &last_token)
+        };
+        let inputs: Vec<RefCell<Account>> =
+            (0..BATCH).map(|_| RefCell::new(account.clone())).collect();
+        sample(runner, class, &inputs, |account| {
+            mfa.verify_login(&mut account.borrow_mut(), token, code.as_str(), now)
+                .in_memory()
+                .result
+                .is_ok()
+        });
+    }
+}
+
+/// The lookup alone (`timing_probe`): one login token, looked up in a record that
+/// stores it first or in one that stores it last. Each call gets its own copy of the
+/// record, so that where the copies lie in memory varies within both classes alike.
+fn challenge_lookup_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mfa = Mfa::new(
+        MfaPolicy::default(),
+        ServerKey::new(1, &[0x42; 32]).unwrap(),
+    );
+    let (first, token, _) = record_with_login_at(&mfa, true, 3);
+    let (last, same_token, _) = record_with_login_at(&mfa, false, 3);
+    assert_eq!(token.lookup_key(), same_token.lookup_key());
+    for _ in 0..SAMPLES {
+        let class = class(rng);
+        let account = if matches!(class, Class::Left) {
+            &first
+        } else {
+            &last
+        };
+        let copies: Vec<Account> = (0..BATCH).map(|_| account.clone()).collect();
+        sample(runner, class, &copies, |account| {
+            timing_probe::challenge_lookup(account, &token).0 == 0
+        });
+    }
+}
+
+/// The lookup alone (`timing_probe`) on one record: its live login token, or the
+/// login token of another record, which it does not hold.
+fn challenge_lookup_live_vs_unknown(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mfa = Mfa::new(
+        MfaPolicy::default(),
+        ServerKey::new(1, &[0x42; 32]).unwrap(),
+    );
+    let (account, live, _) = record_with_login_at(&mfa, true, 3);
+    let (_, unknown, _) = record_with_login_at(&mfa, true, 5);
+    for _ in 0..SAMPLES {
+        let class = class(rng);
+        let token = if matches!(class, Class::Left) {
+            &live
+        } else {
+            &unknown
+        };
+        sample(runner, class, &[(); BATCH], |()| {
+            timing_probe::challenge_lookup(&account, token).0 == 0
+        });
+    }
 }
 
 ctbench_main!(
-    totp_first_step_vs_miss,
-    totp_last_step_vs_miss,
-    backup_hit_vs_miss,
-    backup_used_vs_miss
+    control_totp_wrong_vs_wrong,
+    totp_first_step_vs_wrong,
+    totp_last_step_vs_wrong,
+    totp_first_vs_last_step,
+    totp_verdict_first_step_vs_wrong,
+    totp_verdict_last_step_vs_wrong,
+    backup_unused_vs_wrong,
+    backup_used_vs_wrong,
+    backup_verdict_unused_vs_wrong,
+    backup_verdict_used_vs_wrong,
+    login_challenge_first_vs_last,
+    challenge_lookup_first_vs_last,
+    challenge_lookup_live_vs_unknown
 );

@@ -13,6 +13,7 @@ pub mod account;
 pub mod backup;
 mod base32;
 pub mod compat;
+mod ct;
 pub mod error;
 mod hex;
 mod keyed_hash;
@@ -21,6 +22,9 @@ pub mod otp;
 mod secret;
 mod sensitive;
 mod server_key;
+#[cfg(feature = "timing-probe")]
+#[doc(hidden)]
+pub mod timing_probe;
 pub mod uri;
 
 pub use account::{

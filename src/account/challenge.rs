@@ -3,10 +3,11 @@
 
 use alloc::string::String;
 
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use subtle::ConstantTimeEq;
 
 use super::method::{Method, Purpose};
 use super::token::TokenId;
+use crate::ct::{FirstMatch, Outcome, Verdict};
 use crate::oob::OobChallenge;
 use crate::otp::TotpConfig;
 use crate::secret::Secret;
@@ -149,16 +150,20 @@ impl Challenge {
 /// constant time (no early exit): which challenge matched, and whether any did, is
 /// decided after the last comparison.
 pub(crate) fn find(challenges: &[Challenge], id: &TokenId) -> Option<usize> {
-    let mut found = Choice::from(0);
-    let mut index = 0u32;
-    for (i, challenge) in (0u32..).zip(challenges) {
-        let hit = challenge.id.ct_eq(id);
-        index.conditional_assign(&i, hit & !found);
-        found |= hit;
+    let (verdict, index) = scan(challenges, id);
+    let index = core::hint::black_box(index);
+    match verdict.outcome() {
+        Outcome::Found => usize::try_from(index).ok(),
+        Outcome::Refused | Outcome::NoMatch => None,
     }
-    if bool::from(found) {
-        usize::try_from(index).ok()
-    } else {
-        None
+}
+
+/// Everything [`find`] does before it branches on the outcome: whether `id` matched
+/// a stored id and at which position (0 if none), not branched on.
+pub(crate) fn scan(challenges: &[Challenge], id: &TokenId) -> (Verdict, u64) {
+    let mut found = FirstMatch::new();
+    for (i, challenge) in (0u64..).zip(challenges) {
+        found.record(challenge.id.ct_eq(id), i);
     }
+    (found.verdict(&FirstMatch::new()), found.value_or(0))
 }

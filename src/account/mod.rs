@@ -7,7 +7,7 @@
 //! read only through storing it. Tokens are typed by purpose ([`LoginToken`],
 //! [`SetupToken`], …) and stored only as hashes.
 
-mod challenge;
+pub(crate) mod challenge;
 mod change;
 mod destination;
 mod disable;

@@ -9,6 +9,7 @@ use zeroize::Zeroize;
 
 use super::policy::MAX_BACKUP_CODE_LENGTH;
 use super::{BackupCodePolicy, PlainBackupCodes, alphabet};
+use crate::ct::{FirstMatch, Outcome, Verdict};
 use crate::error::Error;
 use crate::keyed_hash::{CodeHash, Domain, SALT_LEN, hashes_equal, keyed_hash};
 use crate::server_key::ServerKey;
@@ -83,6 +84,13 @@ impl StoredCode {
         self.used_at.conditional_assign(&now, mark);
         self.used = bool::from(Choice::from(u8::from(self.used)) | mark);
     }
+}
+
+/// A backup-code check decided in constant time and not yet branched on.
+pub(crate) struct BackupCheck {
+    pub(crate) verdict: Verdict,
+    pub(crate) index: u64,
+    pub(crate) remaining: usize,
 }
 
 /// A set of backup codes as you persist it: **only salted keyed hashes**, never a
@@ -242,6 +250,27 @@ impl BackupCodeSet {
         key: &ServerKey,
         now: u64,
     ) -> Result<BackupCodeUse, Error> {
+        let checked = self.check_and_mark(input, key, now)?;
+        // Opaque, so the compiler cannot sink this work into the one arm that uses it.
+        let (index, remaining) = core::hint::black_box((checked.index, checked.remaining));
+        match checked.verdict.outcome() {
+            Outcome::Found => Ok(BackupCodeUse {
+                index: usize::try_from(index).unwrap_or(usize::MAX),
+                remaining,
+            }),
+            Outcome::Refused => Err(Error::BackupCodeUsed),
+            Outcome::NoMatch => Err(Error::InvalidCode),
+        }
+    }
+
+    /// Everything [`consume`](Self::consume) does before it branches on the outcome:
+    /// every slot compared, the matching unused one marked, all in constant time.
+    pub(crate) fn check_and_mark(
+        &mut self,
+        input: &str,
+        key: &ServerKey,
+        now: u64,
+    ) -> Result<BackupCheck, Error> {
         key.check_id(self.key_id)?;
         let mut buf = [0u8; MAX_BACKUP_CODE_LENGTH as usize];
         let parsed = alphabet::normalize(input, self.length, &mut buf).map(|n| {
@@ -255,37 +284,31 @@ impl BackupCodeSet {
         buf.zeroize();
         let hash = parsed?;
 
-        // Record the first unused hit and whether anything hit at all, without a
-        // branch on either; decide only after every slot was compared.
-        let mut unused_hit = Choice::from(0);
-        let mut any_hit = Choice::from(0);
-        let mut index = 0u32;
-        for (i, code) in (0u32..).zip(&self.codes) {
+        // Record the first unused hit and the first used one, without a branch on
+        // either; decide only after every slot was compared.
+        let mut unused_hit = FirstMatch::new();
+        let mut used_hit = FirstMatch::new();
+        for (i, code) in (0u64..).zip(&self.codes) {
             let hit = hashes_equal(&hash, &code.hash);
-            let unused = !Choice::from(u8::from(code.used));
-            let first = hit & unused & !unused_hit;
-            index.conditional_assign(&i, first);
-            unused_hit |= first;
-            any_hit |= hit;
+            let used = Choice::from(u8::from(code.used));
+            unused_hit.record(hit & !used, i);
+            used_hit.record(hit & used, i);
         }
 
         // Every slot is rewritten and the remaining count taken whether or not the
-        // code matched, so a hit, a miss and a used code do the same work.
+        // code matched, so a hit, a miss and a used code do the same work. No slot
+        // has index u64::MAX, so a miss marks nothing.
+        let index = unused_hit.value_or(u64::MAX);
         let mut remaining = 0usize;
-        for (i, code) in (0u32..).zip(self.codes.iter_mut()) {
-            code.mark_used(i.ct_eq(&index) & unused_hit, now);
+        for (i, code) in (0u64..).zip(self.codes.iter_mut()) {
+            code.mark_used(i.ct_eq(&index), now);
             remaining += usize::from(!code.used);
         }
-        if bool::from(unused_hit) {
-            return Ok(BackupCodeUse {
-                index: usize::try_from(index).unwrap_or(usize::MAX),
-                remaining,
-            });
-        }
-        if bool::from(any_hit) {
-            return Err(Error::BackupCodeUsed);
-        }
-        Err(Error::InvalidCode)
+        Ok(BackupCheck {
+            verdict: unused_hit.verdict(&used_hit),
+            index,
+            remaining,
+        })
     }
 
     /// Unused codes left.

@@ -3,8 +3,9 @@
 use subtle::ConstantTimeEq;
 
 use super::code::{Digits, parse_submitted};
-use super::window::{FirstMatch, KeyedCodes, generate, public};
+use super::window::{KeyedCodes, generate};
 use super::{Algorithm, OtpCode};
+use crate::ct::{FirstMatch, Outcome, public};
 use crate::error::{ConfigError, Error};
 use crate::secret::Secret;
 
@@ -163,10 +164,11 @@ impl HotpConfig {
                 candidate,
             );
         }
-        found
-            .get()
-            .map(|counter| HotpMatch { counter })
-            .ok_or(Error::InvalidCode)
+        let counter = core::hint::black_box(found.value_or(0));
+        match found.outcome() {
+            Outcome::Found => Ok(HotpMatch { counter }),
+            Outcome::Refused | Outcome::NoMatch => Err(Error::InvalidCode),
+        }
     }
 
     /// RFC 4226 §7.4 resynchronisation: accepts two **consecutive** codes, `first` for
@@ -203,10 +205,11 @@ impl HotpConfig {
             found.record(pair_hit, c);
             first_hit_before = code.ct_eq(&first) & public(exists);
         }
-        found
-            .get()
-            .map(|counter| HotpMatch { counter })
-            .ok_or(Error::InvalidCode)
+        let counter = core::hint::black_box(found.value_or(0));
+        match found.outcome() {
+            Outcome::Found => Ok(HotpMatch { counter }),
+            Outcome::Refused | Outcome::NoMatch => Err(Error::InvalidCode),
+        }
     }
 }
 

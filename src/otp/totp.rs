@@ -1,8 +1,9 @@
 //! TOTP (RFC 6238): time steps, a skew window, and the replay guard.
 
 use super::code::{Digits, parse_submitted};
-use super::window::{FirstMatch, KeyedCodes, generate};
+use super::window::{KeyedCodes, generate};
 use super::{Algorithm, OtpCode};
+use crate::ct::{FirstMatch, Outcome, Verdict};
 use crate::error::{ConfigError, Error};
 use crate::secret::Secret;
 
@@ -246,6 +247,26 @@ impl TotpConfig {
         now: u64,
         last_accepted: Option<u64>,
     ) -> Result<TotpMatch, Error> {
+        let checked = self.check(secret, code, now, last_accepted)?;
+        // Opaque, so the compiler cannot sink this work into the one arm that uses
+        // it: a hit and a miss do the same work.
+        let (step, drift) = core::hint::black_box((checked.step, checked.drift));
+        match checked.verdict.outcome() {
+            Outcome::Found => Ok(TotpMatch { step, drift }),
+            Outcome::Refused => Err(Error::CodeReused { step }),
+            Outcome::NoMatch => Err(Error::InvalidCode),
+        }
+    }
+
+    /// Everything [`verify`](Self::verify) does before it branches on the outcome:
+    /// every step compared, the verdict and its step selected in constant time.
+    pub(crate) fn check(
+        &self,
+        secret: &Secret,
+        code: &str,
+        now: u64,
+        last_accepted: Option<u64>,
+    ) -> Result<TotpCheck, Error> {
         let submitted = parse_submitted(code, self.digits)?;
         let current = self.step_at(now)?;
         let codes = KeyedCodes::new(self.algorithm, secret.expose_secret(), self.digits);
@@ -268,15 +289,21 @@ impl TotpConfig {
                 reused.record(hit, step);
             }
         }
-        // Computed before the decision so that a hit and a miss do the same work;
-        // black_box keeps the compiler from sinking it into the hit branch.
-        let drift = core::hint::black_box(drift(fresh.value_or(current), current));
-        match (fresh.get(), reused.get()) {
-            (Some(step), _) => Ok(TotpMatch { step, drift }),
-            (None, Some(step)) => Err(Error::CodeReused { step }),
-            (None, None) => Err(Error::InvalidCode),
-        }
+        // The match's step, else the refused one's, else the current one.
+        let step = fresh.value_or(reused.value_or(current));
+        Ok(TotpCheck {
+            verdict: fresh.verdict(&reused),
+            step,
+            drift: drift(step, current),
+        })
     }
+}
+
+/// A TOTP check decided in constant time and not yet branched on.
+pub(crate) struct TotpCheck {
+    pub(crate) verdict: Verdict,
+    pub(crate) step: u64,
+    pub(crate) drift: i8,
 }
 
 /// `step - current`, which the window bounds to ±[`MAX_WINDOW_STEPS`]. Branch-free

@@ -1,7 +1,7 @@
-//! The constant-time core shared by HOTP and TOTP: key once, evaluate a candidate
-//! counter, and remember the first match without branching on whether it matched.
+//! The core shared by HOTP and TOTP: key the MAC once, then give the code of any
+//! candidate counter and compare it with the submitted one in constant time.
 
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use subtle::{Choice, ConstantTimeEq};
 
 use super::code::{Digits, truncate};
 use super::mac::KeyedMac;
@@ -36,41 +36,4 @@ impl KeyedCodes {
 pub(crate) fn generate(algorithm: Algorithm, key: &[u8], digits: Digits, counter: u64) -> OtpCode {
     let value = KeyedCodes::new(algorithm, key, digits).at(counter);
     OtpCode::new(u32::try_from(value).unwrap_or(0), digits)
-}
-
-/// The first value recorded with a true `hit`, kept without a branch on `hit`.
-pub(crate) struct FirstMatch {
-    found: Choice,
-    value: u64,
-}
-
-impl FirstMatch {
-    pub(crate) fn new() -> Self {
-        FirstMatch {
-            found: Choice::from(0),
-            value: 0,
-        }
-    }
-
-    pub(crate) fn record(&mut self, hit: Choice, value: u64) {
-        self.value.conditional_assign(&value, hit & !self.found);
-        self.found |= hit;
-    }
-
-    /// The value recorded, or `default` if none was, selected in constant time: for
-    /// work done the same way whether or not anything matched.
-    pub(crate) fn value_or(&self, default: u64) -> u64 {
-        u64::conditional_select(&default, &self.value, self.found)
-    }
-
-    /// The decision, taken once every candidate has been recorded.
-    pub(crate) fn get(&self) -> Option<u64> {
-        bool::from(self.found).then_some(self.value)
-    }
-}
-
-/// `flag` as a `Choice`, for eligibility that depends only on public values (the
-/// counter range), so it can be combined with secret matches.
-pub(crate) fn public(flag: bool) -> Choice {
-    Choice::from(u8::from(flag))
 }

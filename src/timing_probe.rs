@@ -1,0 +1,59 @@
+//! For the dudect example only, not part of the API: hidden, behind the
+//! `timing-probe` feature, and free to change in any release.
+//!
+//! A check's public result is built after one branch on its outcome, and a hit
+//! builds another result than a miss (an `Ok(TotpMatch)` holds a step and a drift;
+//! an `Err(InvalidCode)` holds nothing), which costs a cycle or two more or less. The dudect example measures that too, so the
+//! probes here stop just before that branch, to show that everything which touches
+//! the secret takes the same time whatever the outcome.
+
+use crate::account::{Account, ChallengeToken, TokenPurpose};
+use crate::backup::BackupCodeSet;
+use crate::error::Error;
+use crate::otp::TotpConfig;
+use crate::secret::Secret;
+use crate::server_key::ServerKey;
+
+/// [`TotpConfig::verify`] up to, and not including, the branch on its outcome: the
+/// verdict (0 accepted, 1 refused by the replay guard, 2 no match), the step and the
+/// drift, none of them branched on.
+///
+/// # Errors
+/// As [`TotpConfig::verify`], for input that is not a code or a time before T0.
+pub fn totp_verdict(
+    config: &TotpConfig,
+    secret: &Secret,
+    code: &str,
+    now: u64,
+    last_accepted: Option<u64>,
+) -> Result<(u8, u64, i8), Error> {
+    let checked = config.check(secret, code, now, last_accepted)?;
+    Ok((checked.verdict.code(), checked.step, checked.drift))
+}
+
+/// [`BackupCodeSet::consume`] up to, and not including, the branch on its outcome:
+/// the verdict (0 unused code, 1 used code, 2 no match), the matching slot and the
+/// codes left, none of them branched on. Marks the slot used, as `consume` does.
+///
+/// # Errors
+/// As [`BackupCodeSet::consume`], for another server key or input that is not a code.
+pub fn backup_verdict(
+    set: &mut BackupCodeSet,
+    input: &str,
+    key: &ServerKey,
+    now: u64,
+) -> Result<(u8, u64, usize), Error> {
+    let checked = set.check_and_mark(input, key, now)?;
+    Ok((checked.verdict.code(), checked.index, checked.remaining))
+}
+
+/// The challenge lookup every call with a token starts with, up to, and not
+/// including, the branch on its outcome: hashing the token and comparing it with every
+/// stored challenge id. Returns the verdict (0 found, 2 not found) and the position.
+pub fn challenge_lookup<P: TokenPurpose>(
+    account: &Account,
+    token: &ChallengeToken<P>,
+) -> (u8, u64) {
+    let (verdict, index) = crate::account::challenge::scan(&account.challenges, &token.id());
+    (verdict.code(), index)
+}

@@ -46,23 +46,23 @@ fn nibble(c: u8) -> Option<u8> {
 #[cfg(feature = "serde")]
 pub(crate) mod array {
     use serde::de::Error as _;
+    use serde::ser::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    /// Bytes encoded on the stack; longer arrays go through a `String`.
-    const STACK_BYTES: usize = 32;
+    /// The longest array this encodes: every field using it holds 16 or 32 bytes, so
+    /// the text is built on the stack.
+    const MAX_BYTES: usize = 32;
 
     pub(crate) fn serialize<S: Serializer, const N: usize>(
         bytes: &[u8; N],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let mut buf = [0u8; 2 * STACK_BYTES];
-        match buf.get_mut(..N.saturating_mul(2)) {
-            Some(out) if N <= STACK_BYTES => {
-                super::encode_into(bytes, out);
-                serializer.serialize_str(core::str::from_utf8(out).unwrap_or_default())
-            }
-            _ => serializer.serialize_str(&super::encode(bytes)),
-        }
+        let mut buf = [0u8; 2 * MAX_BYTES];
+        let Some(out) = buf.get_mut(..N.saturating_mul(2)) else {
+            return Err(S::Error::custom("hex arrays are at most 32 bytes"));
+        };
+        super::encode_into(bytes, out);
+        serializer.serialize_str(core::str::from_utf8(out).unwrap_or_default())
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(

@@ -26,6 +26,10 @@ fn secret_types_promise_zeroize_on_drop() {
 fn generated_lengths() {
     let mut rng = StdRng::seed_from_u64(1);
     assert_eq!(Secret::generate(&mut rng).len(), 20);
+    assert!(
+        !Secret::generate(&mut rng).is_empty(),
+        "no secret is ever empty"
+    );
     assert_eq!(Secret::generate_for(Algorithm::Sha1, &mut rng).len(), 20);
     assert_eq!(Secret::generate_for(Algorithm::Sha256, &mut rng).len(), 32);
     assert_eq!(Secret::generate_for(Algorithm::Sha512, &mut rng).len(), 64);

@@ -1,0 +1,56 @@
+//! Replacing the backup codes behind a code of the default method:
+//! `POST /identity/mfa/backup-codes/regenerate` and `…/regenerate/verify`.
+
+use axum::Json;
+use axum::extract::State;
+use mfa_core::account::Regenerate;
+use serde_json::{Value, json};
+
+use super::{TokenAndCode, same_user};
+use crate::body::Body;
+use crate::error::ApiError;
+use crate::flow;
+use crate::session::SignedIn;
+use crate::state::AppState;
+
+/// `POST /identity/mfa/backup-codes/regenerate` (signed in): asks for a code of the
+/// default method.
+///
+/// # Errors
+/// `mfa_not_enabled` (400), `too_many_attempts` (429).
+pub async fn begin(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+) -> Result<Json<Value>, ApiError> {
+    let outcome = flow::run(&state, user, |account, now| {
+        state.mfa.begin_regenerate(account, &mut rand::rng(), now)
+    })?;
+    let mut pending = outcome.result?;
+    super::send(&state, user, pending.prompt.take_delivery())?;
+    Ok(Json(super::pending(
+        pending.token.to_text().expose_secret(),
+        &pending.prompt,
+    )))
+}
+
+/// `POST /identity/mfa/backup-codes/regenerate/verify` (signed in): `{"backup_codes"}`,
+/// shown once; every old code stops working.
+///
+/// # Errors
+/// As a sign-in's verify, with 400 for a wrong code.
+pub async fn verify(
+    State(state): State<AppState>,
+    SignedIn(signed_in): SignedIn,
+    Body(body): Body<TokenAndCode>,
+) -> Result<Json<Value>, ApiError> {
+    let (token, user) = flow::locate::<Regenerate>(&state, &body.mfa_token)?;
+    same_user(user, signed_in)?;
+    let outcome = flow::run(&state, user, |account, now| {
+        state
+            .mfa
+            .verify_regenerate(account, &token, &body.code, &mut rand::rng(), now)
+    })?;
+    let codes = outcome.result?;
+    let codes: Vec<&str> = codes.expose_secret().collect();
+    Ok(Json(json!({ "backup_codes": codes })))
+}

@@ -1,0 +1,77 @@
+//! Turning MFA off: `POST /identity/mfa/disable` opens a challenge on the default
+//! method, `POST /identity/mfa/disable/verify` answers it. Turning off the last
+//! method wipes every secret and the backup codes.
+
+use axum::Json;
+use axum::extract::State;
+use mfa_core::account::{Disable, DisableScope, Method};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{TokenAndCode, names, same_user};
+use crate::body::Body;
+use crate::error::ApiError;
+use crate::flow;
+use crate::session::SignedIn;
+use crate::state::AppState;
+
+/// `{"method"?: "authenticator" | "email" | "sms" | "all"}` (default `all`).
+#[derive(Deserialize)]
+pub struct DisableRequest {
+    /// What to turn off.
+    pub method: Option<String>,
+}
+
+/// `POST /identity/mfa/disable` (signed in): asks for a code of the default method.
+///
+/// # Errors
+/// `mfa_not_enabled`, `mfa_method_not_enabled`, `invalid_mfa_method` (400),
+/// `too_many_attempts` (429).
+pub async fn begin(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Body(body): Body<DisableRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let scope = match body.method.as_deref() {
+        None | Some("all") => DisableScope::Everything,
+        Some(name) => DisableScope::Method(Method::parse(name)?),
+    };
+    let outcome = flow::run(&state, user, |account, now| {
+        state
+            .mfa
+            .begin_disable(account, scope, &mut rand::rng(), now)
+    })?;
+    let mut pending = outcome.result?;
+    super::send(&state, user, pending.prompt.take_delivery())?;
+    Ok(Json(super::pending(
+        pending.token.to_text().expose_secret(),
+        &pending.prompt,
+    )))
+}
+
+/// `POST /identity/mfa/disable/verify` (signed in): `{"message", "disabled",
+/// "mfaMethods"}`.
+///
+/// # Errors
+/// As a sign-in's verify, with 400 for a wrong code.
+pub async fn verify(
+    State(state): State<AppState>,
+    SignedIn(signed_in): SignedIn,
+    Body(body): Body<TokenAndCode>,
+) -> Result<Json<Value>, ApiError> {
+    let (token, user) = flow::locate::<Disable>(&state, &body.mfa_token)?;
+    same_user(user, signed_in)?;
+    let outcome = flow::run(&state, user, |account, now| {
+        state.mfa.verify_disable(account, &token, &body.code, now)
+    })?;
+    let disabled = outcome.result?;
+    Ok(Json(json!({
+        "message": if disabled.methods.is_empty() {
+            "MFA is off"
+        } else {
+            "MFA method disabled"
+        },
+        "disabled": names(&disabled.disabled),
+        "mfaMethods": names(&disabled.methods),
+    })))
+}

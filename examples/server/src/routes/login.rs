@@ -1,0 +1,76 @@
+//! The second step of a sign-in: `POST /identity/mfa/login/switch` and
+//! `POST /identity/mfa/login/verify`. No session yet: the `mfaToken` from
+//! `/api/auth/login` is what identifies the attempt.
+
+use axum::Json;
+use axum::extract::State;
+use mfa_core::account::{Login, Method, VerifiedWith};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::TokenAndCode;
+use crate::body::Body;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::{flow, session};
+
+/// `{"mfaToken", "method"}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SwitchRequest {
+    /// The login token.
+    pub mfa_token: String,
+    /// The method to answer with instead.
+    pub method: String,
+}
+
+/// `POST /identity/mfa/login/switch`: asks for another enabled method's code (and
+/// sends it, for email and SMS). Failures are not reset by switching.
+///
+/// # Errors
+/// `invalid_mfa_method`, `mfa_method_not_enabled`, `authenticator_not_configured`,
+/// `mfa_token_invalid` (404), `mfa_token_expired`, `too_many_codes_sent` (429).
+pub async fn switch(
+    State(state): State<AppState>,
+    Body(body): Body<SwitchRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let method = Method::parse(&body.method)?;
+    let (token, user) = flow::locate::<Login>(&state, &body.mfa_token)?;
+    let outcome = flow::run(&state, user, |account, now| {
+        state
+            .mfa
+            .switch_method(account, &token, method, &mut rand::rng(), now)
+    })?;
+    let mut prompt = outcome.result?;
+    super::send(&state, user, prompt.take_delivery())?;
+    Ok(Json(super::pending(&body.mfa_token, &prompt)))
+}
+
+/// `POST /identity/mfa/login/verify`: checks the code (or a backup code) and signs
+/// in: `{"token", "method"}` or, with a backup code, `{"token",
+/// "backupCodesRemaining"}`.
+///
+/// # Errors
+/// `invalid_code`, `code_reused` and `backup_code_used` (401); `too_many_attempts`
+/// (429); `mfa_token_invalid` (404); `mfa_token_expired`, `mfa_token_consumed`,
+/// `mfa_wrong_purpose`, `malformed_code` (400).
+pub async fn verify(
+    State(state): State<AppState>,
+    Body(body): Body<TokenAndCode>,
+) -> Result<Json<Value>, ApiError> {
+    let (token, user) = flow::locate::<Login>(&state, &body.mfa_token)?;
+    let outcome = flow::run(&state, user, |account, now| {
+        state.mfa.verify_login(account, &token, &body.code, now)
+    })?;
+    let verified = outcome.result.map_err(ApiError::at_login)?;
+    let session = session::open(&state, user)?;
+    Ok(Json(match verified.with {
+        VerifiedWith::Method(method) => json!({ "token": session, "method": method.name() }),
+        VerifiedWith::BackupCode { remaining } => json!({
+            "token": session,
+            "method": "backup_code",
+            "backupCodesRemaining": remaining,
+        }),
+        _ => json!({ "token": session }),
+    }))
+}

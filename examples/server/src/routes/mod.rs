@@ -1,0 +1,83 @@
+//! One file per flow. Each handler parses the body, runs one mfa-core operation
+//! through [`flow::run`](crate::flow::run), sends any code only after the record was
+//! stored, and answers in the seeds' JSON shape.
+
+pub mod auth;
+pub mod backup_codes;
+pub mod disable;
+pub mod login;
+pub mod resend;
+pub mod setup;
+
+use mfa_core::account::{Delivery, Method, Prompt};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::iso8601;
+use crate::state::AppState;
+use crate::store::UserId;
+
+/// `{"mfaToken", "code"}`: the body of every verify endpoint.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenAndCode {
+    /// The challenge token from the step before.
+    pub mfa_token: String,
+    /// What the user typed.
+    pub code: String,
+}
+
+/// `{"mfaToken"}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenOnly {
+    /// The challenge token.
+    pub mfa_token: String,
+}
+
+/// The method names, for `mfaMethods`.
+pub(crate) fn names(methods: &[Method]) -> Vec<&'static str> {
+    methods.iter().map(|m| m.name()).collect()
+}
+
+/// A pending challenge as the seeds show it: token, method, alternatives, masked
+/// destination, expiry.
+pub(crate) fn pending(token: &str, prompt: &Prompt) -> Value {
+    json!({
+        "mfaToken": token,
+        "method": prompt.method().name(),
+        "methods": names(prompt.methods()),
+        "hint": prompt.hint(),
+        "expiresAt": iso8601::format(prompt.expires_at()),
+        "backupCodesAccepted": prompt.backup_codes_accepted(),
+    })
+}
+
+/// Sends a code, if there is one. Call only after the record was stored.
+///
+/// # Errors
+/// The sender's failure.
+pub(crate) fn send(
+    state: &AppState,
+    user: UserId,
+    delivery: Option<Delivery>,
+) -> Result<(), ApiError> {
+    if let Some(delivery) = delivery {
+        state.sender.send(user, &delivery, state.clock.now())?;
+    }
+    Ok(())
+}
+
+/// Refuses a token whose challenge belongs to another user than the session's, as
+/// if it did not exist.
+///
+/// # Errors
+/// `mfa_token_invalid` (404).
+pub(crate) fn same_user(owner: UserId, signed_in: UserId) -> Result<(), ApiError> {
+    if owner == signed_in {
+        Ok(())
+    } else {
+        Err(mfa_core::Error::ChallengeInvalid.into())
+    }
+}

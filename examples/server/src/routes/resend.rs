@@ -1,0 +1,49 @@
+//! `POST /identity/mfa/resend`: a new email/SMS code for any live challenge.
+
+use axum::Json;
+use axum::extract::State;
+use mfa_core::Error;
+use mfa_core::account::{ChallengeToken, Disable, Login, Purpose, Regenerate, Setup, TokenPurpose};
+use serde_json::{Value, json};
+
+use super::TokenOnly;
+use crate::body::Body;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::{flow, iso8601};
+
+/// `{"mfaToken"}` of a login, setup, disable or regeneration challenge: sends a new
+/// code and answers `{"message", "hint", "expiresAt"}`.
+///
+/// # Errors
+/// `resend_only_for_oob` (400) for an authenticator challenge; `resend_cooldown`,
+/// `max_resend_limit`, `too_many_codes_sent` (429); `mfa_token_invalid` (404).
+pub async fn resend(
+    State(state): State<AppState>,
+    Body(body): Body<TokenOnly>,
+) -> Result<Json<Value>, ApiError> {
+    // The token's prefix says which flow it belongs to.
+    match ChallengeToken::<Login>::parse(&body.mfa_token) {
+        Err(Error::WrongPurpose { found, .. }) => match found {
+            Purpose::Setup => resend_as::<Setup>(&state, &body.mfa_token),
+            Purpose::Disable => resend_as::<Disable>(&state, &body.mfa_token),
+            _ => resend_as::<Regenerate>(&state, &body.mfa_token),
+        },
+        _ => resend_as::<Login>(&state, &body.mfa_token),
+    }
+}
+
+fn resend_as<P: TokenPurpose>(state: &AppState, text: &str) -> Result<Json<Value>, ApiError> {
+    let (token, user) = flow::locate::<P>(state, text)?;
+    let outcome = flow::run(state, user, |account, now| {
+        state.mfa.resend(account, &token, &mut rand::rng(), now)
+    })?;
+    let delivery = outcome.result?;
+    let hint = delivery.hint();
+    super::send(state, user, Some(delivery))?;
+    Ok(Json(json!({
+        "message": "A new code was sent",
+        "hint": hint,
+        "expiresAt": iso8601::format(state.clock.now() + state.mfa.policy().oob().lifetime()),
+    })))
+}

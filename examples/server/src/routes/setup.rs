@@ -1,0 +1,166 @@
+//! Enrolling a method (seeds 003 and 004): `POST /identity/mfa/setup`, then, when a
+//! method is already enabled, `POST /identity/mfa/setup/step-up` with a code of that
+//! method, then `POST /identity/mfa/setup/verify` with the new method's first code.
+
+use axum::Json;
+use axum::extract::State;
+use mfa_core::account::{MethodSetup, SetupMaterial, SetupNext, SetupToken};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{TokenAndCode, names, same_user};
+use crate::body::Body;
+use crate::error::ApiError;
+use crate::session::SignedIn;
+use crate::state::AppState;
+use crate::store::UserId;
+use crate::{flow, iso8601};
+
+/// `{"method": "authenticator" | "email" | "sms", "email"?, "phone"?}`.
+#[derive(Deserialize)]
+pub struct SetupRequest {
+    /// The method to enrol.
+    pub method: String,
+    /// The address, for email.
+    pub email: Option<String>,
+    /// The number, for SMS.
+    pub phone: Option<String>,
+}
+
+/// `POST /identity/mfa/setup` (signed in): starts enrolling a method. Answers the
+/// `mfaToken` and either the new secret (`secret`, `otpauthUrl`), or the masked
+/// address the code went to (`hint`), or, with a method already enabled, a
+/// `stepUp` prompt for a code of that method.
+///
+/// # Errors
+/// `invalid_mfa_method`, `mfa_already_enabled` (409), `invalid_destination`,
+/// `too_many_attempts`, `too_many_codes_sent`; 400 when the address is missing.
+pub async fn begin(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Body(body): Body<SetupRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let method = mfa_core::account::Method::parse(&body.method)?;
+    let username = state.store.username(user)?.unwrap_or_default();
+    let missing = |what: &str| ApiError::bad_request(format!("{what} is required"));
+    let request = match method {
+        mfa_core::account::Method::Authenticator => MethodSetup::Authenticator {
+            account_name: &username,
+        },
+        mfa_core::account::Method::Email => MethodSetup::Email {
+            address: body.email.as_deref().ok_or_else(|| missing("email"))?,
+        },
+        _ => MethodSetup::Sms {
+            number: body.phone.as_deref().ok_or_else(|| missing("phone"))?,
+        },
+    };
+    let outcome = flow::run(&state, user, |account, now| {
+        state
+            .mfa
+            .begin_setup(account, request, &mut rand::rng(), now)
+    })?;
+    let started = outcome.result?;
+    let token = started.token.to_text();
+    let mut answer = json!({
+        "mfaToken": token.expose_secret(),
+        "method": method.name(),
+        "expiresAt": iso8601::format(started.expires_at),
+    });
+    match started.next {
+        SetupNext::Confirm(material) => merge(&mut answer, material_json(&state, user, material)?),
+        SetupNext::StepUp(mut prompt) => {
+            super::send(&state, user, prompt.take_delivery())?;
+            merge(
+                &mut answer,
+                json!({ "stepUp": {
+                    "method": prompt.method().name(),
+                    "methods": names(prompt.methods()),
+                    "hint": prompt.hint(),
+                }}),
+            );
+        }
+    }
+    Ok(Json(answer))
+}
+
+/// `POST /identity/mfa/setup/step-up` (signed in): proves an enabled method with its
+/// code; answers what the new method needs (`secret` and `otpauthUrl`, or `hint`).
+///
+/// # Errors
+/// As verifying a sign-in code, plus `step_up_required` never (this is the step-up).
+pub async fn step_up(
+    State(state): State<AppState>,
+    SignedIn(signed_in): SignedIn,
+    Body(body): Body<TokenAndCode>,
+) -> Result<Json<Value>, ApiError> {
+    let (token, user) = flow::locate::<mfa_core::account::Setup>(&state, &body.mfa_token)?;
+    same_user(user, signed_in)?;
+    let outcome = flow::run(&state, user, |account, now| {
+        state
+            .mfa
+            .verify_step_up(account, &token, &body.code, &mut rand::rng(), now)
+    })?;
+    let material = outcome.result?;
+    Ok(Json(material_json(&state, user, material)?))
+}
+
+/// `POST /identity/mfa/setup/verify` (signed in): confirms the new method with its
+/// first code. Seed 004's answer (`message`, `mfaMethods`, `enabledAt`, `method`),
+/// plus seed 003's `backup_codes` when this is the first method.
+///
+/// # Errors
+/// `invalid_code`, `mfa_already_enabled` (409), `step_up_required` (403),
+/// `mfa_token_invalid` (404), `mfa_token_expired`, `too_many_attempts` (429).
+pub async fn verify(
+    State(state): State<AppState>,
+    SignedIn(signed_in): SignedIn,
+    Body(body): Body<TokenAndCode>,
+) -> Result<Json<Value>, ApiError> {
+    let (token, user): (SetupToken, UserId) = flow::locate(&state, &body.mfa_token)?;
+    same_user(user, signed_in)?;
+    let outcome = flow::run(&state, user, |account, now| {
+        state
+            .mfa
+            .confirm_setup(account, &token, &body.code, &mut rand::rng(), now)
+    })?;
+    let confirmed = outcome.result?;
+    let mut answer = json!({
+        "message": format!(
+            "{} MFA enabled successfully. Your account is now more secure.",
+            confirmed.method.name()
+        ),
+        "mfaMethods": names(&confirmed.methods),
+        "enabledAt": iso8601::format(confirmed.enabled_at),
+        "method": confirmed.method.name(),
+    });
+    if let Some(codes) = &confirmed.backup_codes {
+        let codes: Vec<&str> = codes.expose_secret().collect();
+        merge(&mut answer, json!({ "backup_codes": codes }));
+    }
+    Ok(Json(answer))
+}
+
+/// The new method's material: the secret to show, or the code to send (sent here).
+fn material_json(
+    state: &AppState,
+    user: UserId,
+    material: SetupMaterial,
+) -> Result<Value, ApiError> {
+    Ok(match material {
+        SetupMaterial::Authenticator(enrollment) => json!({
+            "secret": enrollment.secret().to_base32().expose_secret(),
+            "otpauthUrl": enrollment.uri().expose_secret(),
+        }),
+        SetupMaterial::Oob(delivery) => {
+            let hint = delivery.hint();
+            super::send(state, user, Some(delivery))?;
+            json!({ "hint": hint })
+        }
+    })
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Some(into), Value::Object(from)) = (into.as_object_mut(), from) {
+        into.extend(from);
+    }
+}

@@ -1,0 +1,47 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use mfa_core::account::{Mfa, MfaPolicy};
+
+use crate::clock::Clock;
+use crate::delivery::CodeSender;
+use crate::store::Store;
+use crate::timings::Timings;
+
+/// The server's state: the MFA policy and key, the database, the sender, the clock.
+#[derive(Clone)]
+pub struct AppState {
+    /// mfa-core's entry point (policy + server key).
+    pub mfa: Arc<Mfa>,
+    /// The database.
+    pub store: Arc<Store>,
+    /// Email/SMS delivery.
+    pub sender: Arc<dyn CodeSender>,
+    /// Where `now` comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Where the time goes.
+    pub timings: Arc<Timings>,
+}
+
+impl AppState {
+    /// State with the default policy (issuer "mfa-server").
+    #[must_use]
+    pub fn new(
+        key: mfa_core::ServerKey,
+        store: Arc<Store>,
+        sender: Arc<dyn CodeSender>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        AppState {
+            mfa: Arc::new(Mfa::new(
+                MfaPolicy::default().with_issuer("mfa-server"),
+                key,
+            )),
+            store,
+            sender,
+            clock,
+            timings: Arc::new(Timings::default()),
+        }
+    }
+}

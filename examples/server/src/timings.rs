@@ -1,0 +1,26 @@
+//! Time spent in mfa-core, for the load generator's "where the time goes" (the
+//! store counts its own, [`Store::time_spent`](crate::Store::time_spent)).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// A running total, in nanoseconds.
+#[derive(Debug, Default)]
+pub struct Timings {
+    library_ns: AtomicU64,
+}
+
+impl Timings {
+    /// Adds time spent in mfa-core (the operation, and decoding and encoding the
+    /// record with its serde code).
+    pub fn add_library(&self, spent: Duration) {
+        let nanos = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
+        self.library_ns.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// The total so far.
+    #[must_use]
+    pub fn library(&self) -> Duration {
+        Duration::from_nanos(self.library_ns.load(Ordering::Relaxed))
+    }
+}

@@ -1,0 +1,662 @@
+//! Every error answer of the seed MFA API, over HTTP: for each, the status and the
+//! body `{"error": <reason phrase>, "message", "code": <status>, "details": <machine
+//! code>}` (plus `retryAt` when a throttled request has a known retry time), as in the
+//! README's "Errors" table. Codes come from an independent authenticator (totp-rs)
+//! and from the outbox, never from mfa-core.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use mfa_server::{Clock as _, ManualClock};
+use serde_json::{Value, json};
+use support::{Phone, T0, TestServer, temp_db};
+
+/// Checks an error answer: the status, and the body's reason phrase, status number,
+/// machine code and a non-empty message.
+#[track_caller]
+fn assert_error(answer: &(u16, Value), status: u16, details: &str) {
+    let (got, body) = answer;
+    assert_eq!(*got, status, "{body}");
+    let reason = match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        other => panic!("no reason phrase for {other} in this test"),
+    };
+    assert_eq!(body["error"], reason, "{body}");
+    assert_eq!(body["code"], status, "{body}");
+    assert_eq!(body["details"], details, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+async fn start(name: &str) -> TestServer {
+    TestServer::start(&temp_db(&format!("errors-{name}")), ManualClock::new(T0)).await
+}
+
+/// A user with the authenticator enabled (confirmed at the current time step): the
+/// session opened before enrolment, the phone and the backup codes.
+async fn authenticator_user(server: &TestServer, name: &str) -> (String, Phone, Vec<String>) {
+    let session = server.register_and_sign_in(name).await;
+    let (phone, backup_codes) = server.enrol_authenticator(&session).await;
+    (session, phone, backup_codes)
+}
+
+/// A user whose only method is email (one code sent, for the confirmation): the
+/// session opened before enrolment and the address.
+async fn email_user(server: &TestServer, name: &str) -> (String, String) {
+    let session = server.register_and_sign_in(name).await;
+    let address = format!("{name}@example.com");
+    let (status, started) = server
+        .post(
+            "/identity/mfa/setup",
+            Some(&session),
+            json!({ "method": "email", "email": address }),
+        )
+        .await;
+    assert_eq!(status, 200, "{started}");
+    let (status, confirmed) = server
+        .post(
+            "/identity/mfa/setup/verify",
+            Some(&session),
+            json!({ "mfaToken": started["mfaToken"], "code": server.last_code_to(&address) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{confirmed}");
+    assert_eq!(confirmed["mfaMethods"], json!(["email"]));
+    (session, address)
+}
+
+/// The password step of a sign-in: the login `mfaToken`.
+async fn login_token(server: &TestServer, name: &str) -> String {
+    let pending = server.password_step(name).await;
+    pending["mfaToken"].as_str().unwrap().to_owned()
+}
+
+async fn verify_login(server: &TestServer, token: &str, code: &str) -> (u16, Value) {
+    server
+        .post(
+            "/identity/mfa/login/verify",
+            None,
+            json!({ "mfaToken": token, "code": code }),
+        )
+        .await
+}
+
+async fn switch_login(server: &TestServer, token: &str, method: &str) -> (u16, Value) {
+    server
+        .post(
+            "/identity/mfa/login/switch",
+            None,
+            json!({ "mfaToken": token, "method": method }),
+        )
+        .await
+}
+
+/// Six digits the authenticator accepts at no step of the window around `now`.
+fn wrong_code(phone: &Phone, now: u64) -> String {
+    let near = [now - 30, now, now + 30].map(|t| phone.code(t));
+    (0..)
+        .map(|n: u32| format!("{n:06}"))
+        .find(|code| !near.contains(code))
+        .unwrap()
+}
+
+// ---- sessions and the first factor ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_endpoints_refuse_a_missing_or_bogus_bearer_token_with_401_unauthorized() {
+    let server = start("unauthorized").await;
+    server.register_and_sign_in("ann").await;
+    let endpoints = [
+        ("/identity/mfa/setup", json!({ "method": "authenticator" })),
+        ("/identity/mfa/disable", json!({})),
+        ("/identity/mfa/backup-codes/regenerate", json!({})),
+    ];
+    for (path, body) in endpoints {
+        for session in [None, Some("bogus"), Some(&"0".repeat(64)[..])] {
+            let answer = server.post(path, session, body.clone()).await;
+            assert_error(&answer, 401, "unauthorized");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_or_unknown_user_is_401_invalid_credentials() {
+    let server = start("credentials").await;
+    server.register_and_sign_in("ann").await;
+    for (username, password) in [("ann", "wrong horse"), ("nobody", "correct horse")] {
+        let answer = server
+            .post(
+                "/api/auth/login",
+                None,
+                json!({ "username": username, "password": password }),
+            )
+            .await;
+        assert_error(&answer, 401, "invalid_credentials");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registering_a_taken_username_is_409_username_taken() {
+    let server = start("taken").await;
+    server.register_and_sign_in("ann").await;
+    let answer = server
+        .post(
+            "/api/auth/register",
+            None,
+            json!({ "username": "ann", "password": "another" }),
+        )
+        .await;
+    assert_error(&answer, 409, "username_taken");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registering_an_empty_username_or_password_is_400_bad_request() {
+    let server = start("empty").await;
+    for (username, password) in [("", "correct horse"), ("   ", "correct horse"), ("ann", "")] {
+        let answer = server
+            .post(
+                "/api/auth/register",
+                None,
+                json!({ "username": username, "password": password }),
+            )
+            .await;
+        assert_error(&answer, 400, "bad_request");
+    }
+}
+
+// ---- setup ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_of_an_unknown_method_is_400_invalid_mfa_method() {
+    let server = start("fax").await;
+    let session = server.register_and_sign_in("ann").await;
+    let answer = server
+        .post(
+            "/identity/mfa/setup",
+            Some(&session),
+            json!({ "method": "fax" }),
+        )
+        .await;
+    assert_error(&answer, 400, "invalid_mfa_method");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_setup_without_an_address_is_400_bad_request() {
+    let server = start("no-email").await;
+    let session = server.register_and_sign_in("ann").await;
+    let answer = server
+        .post(
+            "/identity/mfa/setup",
+            Some(&session),
+            json!({ "method": "email" }),
+        )
+        .await;
+    assert_error(&answer, 400, "bad_request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_setup_with_a_malformed_address_is_400_invalid_destination() {
+    let server = start("bad-email").await;
+    let session = server.register_and_sign_in("ann").await;
+    let answer = server
+        .post(
+            "/identity/mfa/setup",
+            Some(&session),
+            json!({ "method": "email", "email": "not-an-address" }),
+        )
+        .await;
+    assert_error(&answer, 400, "invalid_destination");
+    assert_eq!(server.state.store.messages_to("not-an-address").unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setting_up_the_enabled_authenticator_again_is_409_mfa_already_enabled() {
+    let server = start("already").await;
+    let (session, _phone, _codes) = authenticator_user(&server, "ann").await;
+    let answer = server
+        .post(
+            "/identity/mfa/setup",
+            Some(&session),
+            json!({ "method": "authenticator" }),
+        )
+        .await;
+    assert_error(&answer, 409, "mfa_already_enabled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirming_a_second_method_without_the_step_up_is_403_step_up_required() {
+    let server = start("step-up").await;
+    let (session, phone, _codes) = authenticator_user(&server, "ann").await;
+    let (status, started) = server
+        .post(
+            "/identity/mfa/setup",
+            Some(&session),
+            json!({ "method": "email", "email": "ann@example.com" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["stepUp"]["method"], "authenticator");
+    server.clock.advance(30);
+    let answer = server
+        .post(
+            "/identity/mfa/setup/verify",
+            Some(&session),
+            json!({ "mfaToken": started["mfaToken"], "code": phone.code(server.clock.now()) }),
+        )
+        .await;
+    assert_error(&answer, 403, "step_up_required");
+}
+
+// ---- tokens ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_or_garbage_token_is_404_mfa_token_invalid() {
+    let server = start("token-invalid").await;
+    let unknown = format!("login_{}", "0123456789abcdef".repeat(2));
+    for token in [unknown.as_str(), "garbage", "login_xyz", ""] {
+        let answer = verify_login(&server, token, "123456").await;
+        assert_error(&answer, 404, "mfa_token_invalid");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_users_disable_token_is_404_mfa_token_invalid() {
+    let server = start("other-user").await;
+    let (ann, _ann_phone, _) = authenticator_user(&server, "ann").await;
+    let (bob, bob_phone, _) = authenticator_user(&server, "bob").await;
+    let (status, pending) = server
+        .post("/identity/mfa/disable", Some(&ann), json!({}))
+        .await;
+    assert_eq!(status, 200, "{pending}");
+    server.clock.advance(30);
+    let answer = server
+        .post(
+            "/identity/mfa/disable/verify",
+            Some(&bob),
+            json!({ "mfaToken": pending["mfaToken"], "code": bob_phone.code(server.clock.now()) }),
+        )
+        .await;
+    assert_error(&answer, 404, "mfa_token_invalid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setup_or_disable_token_at_login_verify_is_400_mfa_wrong_purpose() {
+    let server = start("purpose").await;
+    let (session, phone, _codes) = authenticator_user(&server, "ann").await;
+    let (status, setup) = server
+        .post(
+            "/identity/mfa/setup",
+            Some(&session),
+            json!({ "method": "email", "email": "ann@example.com" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{setup}");
+    let (status, disable) = server
+        .post("/identity/mfa/disable", Some(&session), json!({}))
+        .await;
+    assert_eq!(status, 200, "{disable}");
+    server.clock.advance(30);
+    for token in [&setup["mfaToken"], &disable["mfaToken"]] {
+        let token = token.as_str().unwrap();
+        let answer = verify_login(&server, token, &phone.code(server.clock.now())).await;
+        assert_error(&answer, 400, "mfa_wrong_purpose");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_token_that_already_signed_in_is_400_mfa_token_consumed() {
+    let server = start("consumed").await;
+    let (_session, phone, _codes) = authenticator_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    server.clock.advance(30);
+    let code = phone.code(server.clock.now());
+    let (status, signed_in) = verify_login(&server, &token, &code).await;
+    assert_eq!(status, 200, "{signed_in}");
+    let answer = verify_login(&server, &token, &code).await;
+    assert_error(&answer, 400, "mfa_token_consumed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_token_past_its_lifetime_is_400_mfa_token_expired_then_gone() {
+    let server = start("expired").await;
+    let (_session, phone, _codes) = authenticator_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    server.clock.advance(600);
+    let code = phone.code(server.clock.now());
+    let answer = verify_login(&server, &token, &code).await;
+    assert_error(&answer, 400, "mfa_token_expired");
+    // That request dropped the expired challenge: the token now names nothing.
+    let answer = verify_login(&server, &token, &code).await;
+    assert_error(&answer, 404, "mfa_token_invalid");
+}
+
+// ---- codes at sign-in ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_login_code_is_401_invalid_code() {
+    let server = start("invalid-code").await;
+    let (_session, phone, _codes) = authenticator_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let answer = verify_login(&server, &token, &wrong_code(&phone, server.clock.now())).await;
+    assert_error(&answer, 401, "invalid_code");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_code_outside_sign_in_is_400_invalid_code() {
+    let server = start("invalid-code-400").await;
+    let (session, phone, _codes) = authenticator_user(&server, "ann").await;
+    let (status, pending) = server
+        .post(
+            "/identity/mfa/backup-codes/regenerate",
+            Some(&session),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{pending}");
+    let answer = server
+        .post(
+            "/identity/mfa/backup-codes/regenerate/verify",
+            Some(&session),
+            json!({ "mfaToken": pending["mfaToken"], "code": wrong_code(&phone, server.clock.now()) }),
+        )
+        .await;
+    assert_error(&answer, 400, "invalid_code");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_code_that_is_not_a_code_is_400_malformed() {
+    let server = start("malformed").await;
+    let (_session, _phone, _codes) = authenticator_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let answer = verify_login(&server, &token, "12ab").await;
+    assert_error(&answer, 400, "malformed_code");
+    // Sixteen characters are a backup code's shape, but not of its alphabet.
+    let answer = verify_login(&server, &token, "!!!!-!!!!-!!!!-!!!!").await;
+    assert_error(&answer, 400, "malformed_backup_code");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_code_that_confirmed_setup_is_401_code_reused_in_the_same_step() {
+    let server = start("reused").await;
+    let (_session, phone, _codes) = authenticator_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let answer = verify_login(&server, &token, &phone.code(server.clock.now())).await;
+    assert_error(&answer, 401, "code_reused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_used_backup_code_is_401_backup_code_used_at_login() {
+    let server = start("backup-used").await;
+    let (_session, _phone, codes) = authenticator_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let (status, signed_in) = verify_login(&server, &token, &codes[0]).await;
+    assert_eq!(status, 200, "{signed_in}");
+    assert_eq!(signed_in["method"], "backup_code");
+    let token = login_token(&server, "ann").await;
+    let answer = verify_login(&server, &token, &codes[0]).await;
+    assert_error(&answer, 401, "backup_code_used");
+}
+
+// ---- throttling ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_three_free_failures_the_next_attempt_is_429_with_retry_at() {
+    let server = start("throttle").await;
+    let (_session, phone, _codes) = authenticator_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let wrong = wrong_code(&phone, server.clock.now());
+    // Three free failures, and a fourth that starts a 30 s delay.
+    for _ in 0..4 {
+        let answer = verify_login(&server, &token, &wrong).await;
+        assert_error(&answer, 401, "invalid_code");
+    }
+    // During the delay even the right code (of a fresh step) is not looked at.
+    server.clock.advance(20);
+    let right = phone.code(server.clock.now());
+    let answer = verify_login(&server, &token, &right).await;
+    assert_error(&answer, 429, "too_many_attempts");
+    assert_eq!(answer.1["retryAt"], json!(T0 + 30), "{}", answer.1);
+    // At retryAt it is.
+    server.clock.advance(10);
+    let (status, signed_in) = verify_login(&server, &token, &right).await;
+    assert_eq!(status, 200, "{signed_in}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_challenge_after_five_wrong_codes_is_429_without_retry_at() {
+    let server = start("dead-challenge").await;
+    let (_session, phone, _codes) = authenticator_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    for _ in 0..4 {
+        let answer = verify_login(&server, &token, &wrong_code(&phone, server.clock.now())).await;
+        assert_error(&answer, 401, "invalid_code");
+    }
+    server.clock.advance(30); // the delay after the fourth failure
+    let answer = verify_login(&server, &token, &wrong_code(&phone, server.clock.now())).await;
+    assert_error(&answer, 401, "invalid_code");
+    server.clock.advance(60); // the delay after the fifth
+    let answer = verify_login(&server, &token, &phone.code(server.clock.now())).await;
+    assert_error(&answer, 429, "too_many_attempts");
+    assert!(answer.1.get("retryAt").is_none(), "{}", answer.1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn during_a_lockout_the_password_step_is_429_too_many_attempts() {
+    let server = start("lockout").await;
+    let (session, phone, _codes) = authenticator_user(&server, "ann").await;
+    // Ten failures lock the account; 900 s apart (the longest delay), each on a
+    // fresh challenge so that none expires or runs out of attempts.
+    for _ in 0..10 {
+        server.clock.advance(900);
+        let token = login_token(&server, "ann").await;
+        let answer = verify_login(&server, &token, &wrong_code(&phone, server.clock.now())).await;
+        assert_error(&answer, 401, "invalid_code");
+    }
+    let locked_until = server.clock.now() + 3_600;
+    let answer = server
+        .post(
+            "/api/auth/login",
+            None,
+            json!({ "username": "ann", "password": "correct horse" }),
+        )
+        .await;
+    assert_error(&answer, 429, "too_many_attempts");
+    assert_eq!(answer.1["retryAt"], json!(locked_until), "{}", answer.1);
+    let answer = server
+        .post("/identity/mfa/disable", Some(&session), json!({}))
+        .await;
+    assert_error(&answer, 429, "too_many_attempts");
+    assert_eq!(answer.1["retryAt"], json!(locked_until), "{}", answer.1);
+}
+
+// ---- disable and regenerate ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disable_or_regenerate_without_mfa_is_400_mfa_not_enabled() {
+    let server = start("not-enabled").await;
+    let session = server.register_and_sign_in("ann").await;
+    for path in [
+        "/identity/mfa/disable",
+        "/identity/mfa/backup-codes/regenerate",
+    ] {
+        let answer = server.post(path, Some(&session), json!({})).await;
+        assert_error(&answer, 400, "mfa_not_enabled");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disabling_a_method_that_is_not_enabled_is_refused() {
+    let server = start("disable-method").await;
+    let (session, _phone, _codes) = authenticator_user(&server, "ann").await;
+    let answer = server
+        .post(
+            "/identity/mfa/disable",
+            Some(&session),
+            json!({ "method": "email" }),
+        )
+        .await;
+    assert_error(&answer, 400, "mfa_method_not_enabled");
+    let answer = server
+        .post(
+            "/identity/mfa/disable",
+            Some(&session),
+            json!({ "method": "fax" }),
+        )
+        .await;
+    assert_error(&answer, 400, "invalid_mfa_method");
+}
+
+// ---- switching and resending ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_a_login_to_a_method_that_is_not_enabled_is_refused() {
+    let server = start("switch").await;
+    authenticator_user(&server, "ann").await;
+    email_user(&server, "bob").await;
+    let answer = switch_login(&server, &login_token(&server, "ann").await, "email").await;
+    assert_error(&answer, 400, "mfa_method_not_enabled");
+    let answer = switch_login(&server, &login_token(&server, "bob").await, "authenticator").await;
+    assert_error(&answer, 400, "authenticator_not_configured");
+    let answer = switch_login(&server, &login_token(&server, "ann").await, "fax").await;
+    assert_error(&answer, 400, "invalid_mfa_method");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resending_an_authenticator_challenge_is_400_resend_only_for_oob() {
+    let server = start("resend-totp").await;
+    authenticator_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let answer = server
+        .post("/identity/mfa/resend", None, json!({ "mfaToken": token }))
+        .await;
+    assert_error(&answer, 400, "resend_only_for_oob");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resending_an_email_code_within_a_minute_is_429_resend_cooldown() {
+    let server = start("cooldown").await;
+    let (_session, address) = email_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let sent = server.state.store.messages_to(&address).unwrap();
+    let resend = || server.post("/identity/mfa/resend", None, json!({ "mfaToken": token }));
+    for (wait, left) in [(0, 60), (59, 1)] {
+        server.clock.advance(wait);
+        let answer = resend().await;
+        assert_error(&answer, 429, "resend_cooldown");
+        assert_eq!(answer.1["retryAfter"], left, "{}", answer.1);
+    }
+    assert_eq!(server.state.store.messages_to(&address).unwrap(), sent);
+    server.clock.advance(1);
+    let (status, body) = resend().await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(server.state.store.messages_to(&address).unwrap(), sent + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fourth_resend_is_429_max_resend_limit() {
+    let server = start("max-resend").await;
+    let (_session, address) = email_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let resend = || server.post("/identity/mfa/resend", None, json!({ "mfaToken": token }));
+    for _ in 0..3 {
+        server.clock.advance(60);
+        let (status, body) = resend().await;
+        assert_eq!(status, 200, "{body}");
+    }
+    server.clock.advance(60);
+    let answer = resend().await;
+    assert_error(&answer, 429, "max_resend_limit");
+    // The last code sent still signs in.
+    let (status, signed_in) = verify_login(&server, &token, &server.last_code_to(&address)).await;
+    assert_eq!(status, 200, "{signed_in}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_eleventh_code_in_an_hour_is_429_too_many_codes_sent() {
+    let server = start("codes-sent").await;
+    let (_session, address) = email_user(&server, "ann").await;
+    // The confirmation was the first code of the hour; nine sign-ins send the rest.
+    for _ in 0..9 {
+        server.clock.advance(10);
+        login_token(&server, "ann").await;
+    }
+    assert_eq!(server.state.store.messages_to(&address).unwrap(), 10);
+    server.clock.advance(10);
+    let answer = server
+        .post(
+            "/api/auth/login",
+            None,
+            json!({ "username": "ann", "password": "correct horse" }),
+        )
+        .await;
+    assert_error(&answer, 429, "too_many_codes_sent");
+    assert_eq!(answer.1["retryAt"], json!(T0 + 3_600), "{}", answer.1);
+    assert_eq!(server.state.store.messages_to(&address).unwrap(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resend_cooldown_sets_the_retry_after_header() {
+    let server = start("retry-after").await;
+    let _ = email_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let response = server
+        .client
+        .post(format!("{}/identity/mfa/resend", server.base))
+        .json(&json!({ "mfaToken": token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(response.headers()["retry-after"], "60");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_is_missing_a_field_or_is_not_json_is_400_bad_request() {
+    let server = start("bodies").await;
+    let answer = server
+        .post(
+            "/identity/mfa/login/verify",
+            None,
+            json!({ "mfaToken": "login_00" }),
+        )
+        .await;
+    assert_error(&answer, 400, "bad_request");
+    let answer = server
+        .post("/api/auth/register", None, json!({ "username": "ann" }))
+        .await;
+    assert_error(&answer, 400, "bad_request");
+    let response = server
+        .client
+        .post(format!("{}/api/auth/login", server.base))
+        .body("username=ann")
+        .send()
+        .await
+        .unwrap();
+    let answer = (
+        response.status().as_u16(),
+        response.json::<Value>().await.unwrap(),
+    );
+    assert_error(&answer, 400, "bad_request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let server = start("bearer-case").await;
+    let session = server.register_and_sign_in("ann").await;
+    let response = server
+        .client
+        .post(format!("{}/identity/mfa/setup", server.base))
+        .header("authorization", format!("bearer {session}"))
+        .json(&json!({ "method": "authenticator" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}

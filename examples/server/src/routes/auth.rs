@@ -85,9 +85,8 @@ pub async fn login(
             "status": "signed_in",
             "token": session::open(&state, user)?,
         }))),
-        LoginStart::Required(mut login) => {
-            super::send(&state, user, login.prompt.take_delivery())?;
-            let mut body = super::pending(login.token.to_text().expose_secret(), &login.prompt);
+        LoginStart::Required(login) => {
+            let mut body = super::challenge_opened(&state, user, login)?;
             if let Some(map) = body.as_object_mut() {
                 map.insert("status".to_owned(), json!("pending_mfa"));
             }

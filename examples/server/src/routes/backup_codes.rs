@@ -25,12 +25,11 @@ pub async fn begin(
     let outcome = flow::run(&state, user, |account, now| {
         state.mfa.begin_regenerate(account, &mut rand::rng(), now)
     })?;
-    let mut pending = outcome.result?;
-    super::send(&state, user, pending.prompt.take_delivery())?;
-    Ok(Json(super::pending(
-        pending.token.to_text().expose_secret(),
-        &pending.prompt,
-    )))
+    Ok(Json(super::challenge_opened(
+        &state,
+        user,
+        outcome.result?,
+    )?))
 }
 
 /// `POST /identity/mfa/backup-codes/regenerate/verify` (signed in): `{"backup_codes"}`,

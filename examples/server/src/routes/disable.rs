@@ -41,12 +41,11 @@ pub async fn begin(
             .mfa
             .begin_disable(account, scope, &mut rand::rng(), now)
     })?;
-    let mut pending = outcome.result?;
-    super::send(&state, user, pending.prompt.take_delivery())?;
-    Ok(Json(super::pending(
-        pending.token.to_text().expose_secret(),
-        &pending.prompt,
-    )))
+    Ok(Json(super::challenge_opened(
+        &state,
+        user,
+        outcome.result?,
+    )?))
 }
 
 /// `POST /identity/mfa/disable/verify` (signed in): `{"message", "disabled",

@@ -9,7 +9,7 @@ pub mod login;
 pub mod resend;
 pub mod setup;
 
-use mfa_core::account::{Delivery, Method, Prompt};
+use mfa_core::account::{Delivery, Method, PendingChallenge, Prompt, TokenPurpose};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -52,6 +52,23 @@ pub(crate) fn pending(token: &str, prompt: &Prompt) -> Value {
         "expiresAt": iso8601::format(prompt.expires_at()),
         "backupCodesAccepted": prompt.backup_codes_accepted(),
     })
+}
+
+/// Answers a challenge just opened on the default method (disable, regenerate,
+/// sign-in): sends its code, if any, then shows the prompt with its token.
+///
+/// # Errors
+/// The sender's failure.
+pub(crate) fn challenge_opened<P: TokenPurpose>(
+    state: &AppState,
+    user: UserId,
+    mut opened: PendingChallenge<P>,
+) -> Result<Value, ApiError> {
+    send(state, user, opened.prompt.take_delivery())?;
+    Ok(pending(
+        opened.token.to_text().expose_secret(),
+        &opened.prompt,
+    ))
 }
 
 /// Sends a code, if there is one. Call only after the record was stored.

@@ -13,7 +13,9 @@ pub struct Config {
     pub addr: SocketAddr,
     /// The SQLite file (`MFA_DATABASE`, default `mfa-server.sqlite`).
     pub database: PathBuf,
-    /// The server key: `MFA_SERVER_KEY` as 64 hex digits (32 bytes), id 1.
+    /// The server key: `MFA_SERVER_KEY` as 64 hex digits (32 bytes), id 1; without
+    /// it, the key file `MFA_SERVER_KEY_FILE` (default `mfa-server.key`), created on
+    /// first start for a local try.
     pub server_key: ServerKey,
 }
 
@@ -33,7 +35,7 @@ impl Config {
     /// Reads the environment.
     ///
     /// # Errors
-    /// A malformed address, or a missing or malformed `MFA_SERVER_KEY`.
+    /// A malformed address or key, or a key file that cannot be read or created.
     pub fn from_env() -> Result<Self, ConfigError> {
         let addr = std::env::var("MFA_ADDR")
             .unwrap_or_else(|_| "127.0.0.1:8080".to_owned())
@@ -41,19 +43,49 @@ impl Config {
             .map_err(|e| ConfigError(format!("MFA_ADDR: {e}")))?;
         let database = std::env::var("MFA_DATABASE")
             .map_or_else(|_| PathBuf::from("mfa-server.sqlite"), PathBuf::from);
-        let hex = std::env::var("MFA_SERVER_KEY").map_err(|_| {
-            ConfigError(
-                "MFA_SERVER_KEY is not set: 64 hex digits from your secret manager \
-                 (for a local try: MFA_SERVER_KEY=$(openssl rand -hex 32))"
-                    .to_owned(),
-            )
-        })?;
+        let hex = match std::env::var("MFA_SERVER_KEY") {
+            Ok(hex) => hex,
+            Err(_) => {
+                let file = std::env::var("MFA_SERVER_KEY_FILE")
+                    .map_or_else(|_| PathBuf::from("mfa-server.key"), PathBuf::from);
+                key_file(&file)?
+            }
+        };
         Ok(Config {
             addr,
             database,
             server_key: server_key_from_hex(&hex)?,
         })
     }
+}
+
+/// The hex key in `path`, created with a fresh random key (readable by this user
+/// only) when missing: for trying the server locally. In production set
+/// `MFA_SERVER_KEY` from a secret manager; never keep the key beside the database
+/// backups.
+fn key_file(path: &std::path::Path) -> Result<String, ConfigError> {
+    use rand::Rng as _;
+    if let Ok(hex) = std::fs::read_to_string(path) {
+        return Ok(hex);
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    std::io::Write::write_all(&mut file, hex.as_bytes())
+        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    eprintln!(
+        "mfa-server: MFA_SERVER_KEY is not set; created a key in {} for a local try \
+         (in production, set MFA_SERVER_KEY from your secret manager)",
+        path.display()
+    );
+    Ok(hex)
 }
 
 /// A server key (id 1) from 64 hex digits.

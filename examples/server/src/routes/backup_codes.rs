@@ -6,7 +6,7 @@ use axum::extract::State;
 use mfa_core::account::Regenerate;
 use serde_json::{Value, json};
 
-use super::{TokenAndCode, same_user};
+use super::{TokenAndCode, own_challenge};
 use crate::body::Body;
 use crate::error::ApiError;
 use crate::flow;
@@ -39,11 +39,10 @@ pub async fn begin(
 /// As a sign-in's verify, with 400 for a wrong code.
 pub async fn verify(
     State(state): State<AppState>,
-    SignedIn(signed_in): SignedIn,
+    SignedIn(user): SignedIn,
     Body(body): Body<TokenAndCode>,
 ) -> Result<Json<Value>, ApiError> {
-    let (token, user) = flow::locate::<Regenerate>(&state, &body.mfa_token)?;
-    same_user(user, signed_in)?;
+    let token = own_challenge::<Regenerate>(&state, &body.mfa_token, user)?;
     let outcome = flow::run(&state, user, |account, now| {
         state
             .mfa

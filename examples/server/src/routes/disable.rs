@@ -8,7 +8,7 @@ use mfa_core::account::{Disable, DisableScope, Method};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{TokenAndCode, names, same_user};
+use super::{TokenAndCode, names, own_challenge};
 use crate::body::Body;
 use crate::error::ApiError;
 use crate::flow;
@@ -55,11 +55,10 @@ pub async fn begin(
 /// As a sign-in's verify, with 400 for a wrong code.
 pub async fn verify(
     State(state): State<AppState>,
-    SignedIn(signed_in): SignedIn,
+    SignedIn(user): SignedIn,
     Body(body): Body<TokenAndCode>,
 ) -> Result<Json<Value>, ApiError> {
-    let (token, user) = flow::locate::<Disable>(&state, &body.mfa_token)?;
-    same_user(user, signed_in)?;
+    let token = own_challenge::<Disable>(&state, &body.mfa_token, user)?;
     let outcome = flow::run(&state, user, |account, now| {
         state.mfa.verify_disable(account, &token, &body.code, now)
     })?;

@@ -9,7 +9,7 @@ pub mod login;
 pub mod resend;
 pub mod setup;
 
-use mfa_core::account::{Delivery, Method, PendingChallenge, Prompt, TokenPurpose};
+use mfa_core::account::{ChallengeToken, Delivery, Method, PendingChallenge, Prompt, TokenPurpose};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -86,14 +86,20 @@ pub(crate) fn send(
     Ok(())
 }
 
-/// Refuses a token whose challenge belongs to another user than the session's, as
-/// if it did not exist.
+/// The token of a challenge that belongs to the signed-in user; another user's is
+/// refused as if it did not exist.
 ///
 /// # Errors
-/// `mfa_token_invalid` (404).
-pub(crate) fn same_user(owner: UserId, signed_in: UserId) -> Result<(), ApiError> {
+/// As [`flow::locate`](crate::flow::locate); `mfa_token_invalid` (404) for another
+/// user's challenge.
+pub(crate) fn own_challenge<P: TokenPurpose>(
+    state: &AppState,
+    text: &str,
+    signed_in: UserId,
+) -> Result<ChallengeToken<P>, ApiError> {
+    let (token, owner) = crate::flow::locate::<P>(state, text)?;
     if owner == signed_in {
-        Ok(())
+        Ok(token)
     } else {
         Err(mfa_core::Error::ChallengeInvalid.into())
     }

@@ -8,7 +8,7 @@ use mfa_core::account::{MethodSetup, SetupMaterial, SetupNext, SetupToken};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{TokenAndCode, names, same_user};
+use super::{TokenAndCode, names, own_challenge};
 use crate::body::Body;
 use crate::error::ApiError;
 use crate::session::SignedIn;
@@ -90,11 +90,10 @@ pub async fn begin(
 /// As verifying a sign-in code, plus `step_up_required` never (this is the step-up).
 pub async fn step_up(
     State(state): State<AppState>,
-    SignedIn(signed_in): SignedIn,
+    SignedIn(user): SignedIn,
     Body(body): Body<TokenAndCode>,
 ) -> Result<Json<Value>, ApiError> {
-    let (token, user) = flow::locate::<mfa_core::account::Setup>(&state, &body.mfa_token)?;
-    same_user(user, signed_in)?;
+    let token = own_challenge::<mfa_core::account::Setup>(&state, &body.mfa_token, user)?;
     let outcome = flow::run(&state, user, |account, now| {
         state
             .mfa
@@ -113,11 +112,10 @@ pub async fn step_up(
 /// `mfa_token_invalid` (404), `mfa_token_expired`, `too_many_attempts` (429).
 pub async fn verify(
     State(state): State<AppState>,
-    SignedIn(signed_in): SignedIn,
+    SignedIn(user): SignedIn,
     Body(body): Body<TokenAndCode>,
 ) -> Result<Json<Value>, ApiError> {
-    let (token, user): (SetupToken, UserId) = flow::locate(&state, &body.mfa_token)?;
-    same_user(user, signed_in)?;
+    let token: SetupToken = own_challenge(&state, &body.mfa_token, user)?;
     let outcome = flow::run(&state, user, |account, now| {
         state
             .mfa

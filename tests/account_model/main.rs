@@ -147,13 +147,13 @@ fn random_runs_reach_the_interesting_states() {
 // ---------------------------------------------------------------------------
 
 /// An account with email (the default) and then the authenticator enabled; returns
-/// the authenticator secret.
+/// the authenticator secret and the backup codes.
 fn email_then_authenticator(
     mfa: &Mfa,
     account: &mut Account,
     rng: &mut StdRng,
     now: u64,
-) -> Secret {
+) -> (Secret, Vec<String>) {
     let s = mfa
         .begin_setup(account, setup_request(Method::Email), rng, now)
         .in_memory()
@@ -167,7 +167,13 @@ fn email_then_authenticator(
         .in_memory()
         .result
         .unwrap();
-    assert!(first.backup_codes.is_some());
+    let backup_codes: Vec<String> = first
+        .backup_codes
+        .as_ref()
+        .expect("the first method brings backup codes")
+        .expose_secret()
+        .map(String::from)
+        .collect();
     let s = mfa
         .begin_setup(account, setup_request(Method::Authenticator), rng, now)
         .in_memory()
@@ -193,7 +199,7 @@ fn email_then_authenticator(
         .result
         .unwrap();
     assert_eq!(second.methods, [Method::Authenticator, Method::Email]);
-    secret
+    (secret, backup_codes)
 }
 
 /// Moving a challenge to the authenticator changes the stored record (the factor
@@ -206,7 +212,7 @@ fn switching_to_the_authenticator_is_stored() {
     let mut rng = StdRng::seed_from_u64(7);
     let mut account = Account::new();
     let now = T0;
-    let secret = email_then_authenticator(&mfa, &mut account, &mut rng, now);
+    let (secret, _) = email_then_authenticator(&mfa, &mut account, &mut rng, now);
     let now = now + 60;
     let login = begin_login(&mfa, &mut account, &mut rng, now);
     let stored = json(&account);
@@ -260,7 +266,7 @@ fn a_method_turned_off_proves_nothing() {
     let mut rng = StdRng::seed_from_u64(7);
     let mut account = Account::new();
     let now = T0;
-    let secret = email_then_authenticator(&mfa, &mut account, &mut rng, now);
+    let (secret, backup_codes) = email_then_authenticator(&mfa, &mut account, &mut rng, now);
     let now = now + 60;
     let login = begin_login(&mfa, &mut account, &mut rng, now);
     let mail = delivered(login.prompt.delivery());
@@ -313,6 +319,26 @@ fn a_method_turned_off_proves_nothing() {
         }),
         "the code of a method turned off signed the user in"
     );
+    // Nor does a backup code on that stale challenge: it is refused before any code
+    // is looked at, so the backup code is not spent and nothing is counted.
+    let (remaining, failures) = (account.backup_codes_remaining(), account.failures());
+    let stale = mfa
+        .verify_login(
+            &mut account,
+            &login.token,
+            &backup_codes[0],
+            now + OOB_COOLDOWN,
+        )
+        .in_memory()
+        .result;
+    assert_eq!(
+        stale.map(|v| v.with),
+        Err(Error::MethodNotEnabled {
+            method: Method::Email
+        })
+    );
+    assert_eq!(account.backup_codes_remaining(), remaining);
+    assert_eq!(account.failures(), failures);
 }
 
 /// The login challenge of an account that has MFA on.

@@ -7,7 +7,7 @@ use super::{MFactor, MPending, MProof, MTask, Model};
 use crate::ops::Slot;
 use crate::support::{
     BACKUP_LOW_AT, CODES_PER_HOUR, FIRST_DELAY, FREE_FAILURES, LOCKOUT, LOCKOUT_AFTER, MAX_DELAY,
-    SEND_WINDOW, is_backup_shaped, is_counted, midx, totp,
+    SEND_WINDOW, is_backup_shaped, is_counted, totp,
 };
 
 impl Model {
@@ -77,11 +77,19 @@ impl Model {
             });
         }
         let i = slot.index();
+        let (method, confirming) = {
+            let ch = self.challenges[i].as_ref().unwrap();
+            (ch.factor.method(), ch.task.confirming())
+        };
+        // A method turned off after the challenge began proves nothing: no code is
+        // looked at, a backup code included, and nothing is counted.
+        if !confirming {
+            self.require_enabled(method)?;
+        }
         let ch = self.challenges[i].as_mut().unwrap();
         if ch.attempts_left == 0 {
             return Err(Error::TooManyAttempts { retry_at: None });
         }
-        let confirming = ch.task.confirming();
         let result = match self.backup.as_mut() {
             Some(set) if !confirming && is_backup_shaped(code) => {
                 match set.iter().position(|(c, _)| c == code) {
@@ -111,11 +119,6 @@ impl Model {
                     totp()
                         .verify(&secret, code, now, last)
                         .map(|m| MProof::Totp { step: m.step() })
-                }
-                // As for the authenticator (and as `resend` does): a method turned
-                // off meanwhile proves nothing.
-                MFactor::Oob(o) if !confirming && !self.enabled[midx(o.method)] => {
-                    return Err(Error::MethodNotEnabled { method: o.method });
                 }
                 MFactor::Oob(o) => o.verify(code, now).map(|()| MProof::Oob(o.method)),
             },

@@ -1,0 +1,67 @@
+//! Small public contracts that nothing else pins down: key equality and its redacted
+//! `Debug`, names of purposes, policy accessors, which errors are the user's, and
+//! serde's message for a secret of the wrong type. Each was a mutant that survived
+//! `cargo mutants` (docs/mutants.md).
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use mfa_core::account::{Purpose, ThrottlePolicy};
+use mfa_core::compat::CompatibilityReport;
+use mfa_core::{Error, ServerKey, TotpConfig};
+
+#[test]
+fn server_keys_are_equal_only_with_the_same_id_and_bytes() {
+    let key = ServerKey::new(1, &[7; 32]).unwrap();
+    assert_eq!(key, ServerKey::new(1, &[7; 32]).unwrap());
+    assert_ne!(key, ServerKey::new(2, &[7; 32]).unwrap(), "another id");
+    assert_ne!(key, ServerKey::new(1, &[8; 32]).unwrap(), "other bytes");
+    assert_ne!(key, ServerKey::new(2, &[8; 32]).unwrap(), "both differ");
+}
+
+#[test]
+fn a_server_key_debugs_its_id_but_never_its_bytes() {
+    let shown = format!("{:?}", ServerKey::new(42, &[0xab; 32]).unwrap());
+    assert!(
+        shown.contains("42") && shown.contains("[redacted]"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("171") && !shown.to_lowercase().contains("ab, ab"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn purposes_display_as_their_token_prefixes() {
+    for purpose in Purpose::ALL {
+        assert_eq!(purpose.to_string(), purpose.name());
+    }
+    assert_eq!(Purpose::Login.to_string(), "login");
+}
+
+#[test]
+fn the_default_throttle_gives_three_free_failures() {
+    assert_eq!(ThrottlePolicy::DEFAULT.free_failures(), 3);
+    let custom = ThrottlePolicy::new(5, 30, 900, 10, 3600).unwrap();
+    assert_eq!(custom.free_failures(), 5);
+}
+
+#[test]
+fn caller_and_data_errors_are_not_the_users() {
+    assert!(Error::InvalidCode.is_user_error());
+    assert!(!Error::RngFailure.is_user_error());
+    assert!(!Error::UnsupportedSchema { version: 9 }.is_user_error());
+}
+
+#[test]
+fn a_report_on_settings_apps_ignore_is_not_empty() {
+    let report = CompatibilityReport::for_totp(&TotpConfig::default().with_digits(8).unwrap());
+    assert!(!report.is_empty());
+    assert!(CompatibilityReport::for_totp(&TotpConfig::default()).is_empty());
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn a_secret_of_the_wrong_json_type_names_what_was_expected() {
+    let error = serde_json::from_str::<mfa_core::Secret>("42").unwrap_err();
+    assert!(error.to_string().contains("a base32 secret"), "{error}");
+}

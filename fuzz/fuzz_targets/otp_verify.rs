@@ -1,6 +1,7 @@
 //! TOTP and HOTP verification with arbitrary configurations, secrets, times and
-//! code strings: never a panic, and an accepted TOTP step is refused when presented
-//! again with that step as the last accepted one.
+//! code strings: never a panic, and a TOTP code once accepted is refused when
+//! presented again at the same time with its step stored as the last accepted one
+//! (even if it matches two steps of the window).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -42,10 +43,7 @@ fuzz_target!(|input: &[u8]| {
         let last = (last % 2 == 0).then_some(last / 2);
         if let Ok(accepted) = totp.verify(&secret, &code, now, last) {
             let again = totp.verify(&secret, &code, now, Some(accepted.step()));
-            assert!(
-                !matches!(again, Ok(m) if m.step() <= accepted.step()),
-                "a step at or before the last accepted one was accepted"
-            );
+            assert!(again.is_err(), "an accepted code was accepted again");
         }
         if let Ok(generated) = totp.generate(&secret, now) {
             match totp.verify(&secret, generated.as_str(), now, None) {

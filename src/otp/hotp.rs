@@ -150,6 +150,9 @@ impl HotpConfig {
     /// them computed and compared in constant time. `counter` is the stored next
     /// expected counter; on success persist [`HotpMatch::next_counter`].
     ///
+    /// If the code matches two counters (a 1-in-10^digits coincidence), the higher
+    /// wins, so the stored next counter refuses the code at both.
+    ///
     /// # Errors
     /// [`Error::MalformedCode`] for input that is not a code; [`Error::InvalidCode`]
     /// when no counter in the window matches.
@@ -157,7 +160,9 @@ impl HotpConfig {
         let submitted = parse_submitted(code, self.digits)?;
         let codes = KeyedCodes::new(self.algorithm, secret.expose_secret(), self.digits);
         let mut found = FirstMatch::new();
-        for ahead in 0..=u64::from(self.look_ahead) {
+        // Highest counter first: if two counters share the code, the higher wins, so
+        // that the stored next counter refuses the code at both.
+        for ahead in (0..=u64::from(self.look_ahead)).rev() {
             let (candidate, exists) = usable_counter(counter, ahead);
             found.record(
                 codes.matches(candidate, submitted) & public(exists),
@@ -174,7 +179,7 @@ impl HotpConfig {
     /// RFC 4226 §7.4 resynchronisation: accepts two **consecutive** codes, `first` for
     /// some counter `c` and `second` for `c + 1`, with `c` in
     /// `counter ..= counter + resync_window`. The match reports `c + 1`, so persist
-    /// [`HotpMatch::next_counter`] (`c + 2`).
+    /// [`HotpMatch::next_counter`] (`c + 2`). If two pairs match, the higher wins.
     ///
     /// Two codes make a false match about 10^digits times less likely than one, which
     /// is what allows the wider window. Use it when [`verify`](Self::verify) fails
@@ -195,15 +200,18 @@ impl HotpConfig {
         let second = parse_submitted(second, self.digits)?;
         let codes = KeyedCodes::new(self.algorithm, secret.expose_secret(), self.digits);
         let mut found = FirstMatch::new();
-        // One MAC per counter: each code is compared with `second` (closing a pair
-        // opened one counter earlier) and with `first` (opening the next pair).
-        let mut first_hit_before = public(false);
-        for ahead in 0..=u64::from(self.resync_window).saturating_add(1) {
+        // One MAC per counter, highest first (so the highest pair wins, as in
+        // `verify`): each code is compared with `first` (closing a pair whose second
+        // code was one counter later) and with `second` (for the pair one counter
+        // earlier). No pair ends past the last counter.
+        let mut second_hit_after = public(false);
+        for ahead in (0..=u64::from(self.resync_window).saturating_add(1)).rev() {
             let (c, exists) = usable_counter(counter, ahead);
             let code = codes.at(c);
-            let pair_hit = first_hit_before & code.ct_eq(&second) & public(exists && ahead > 0);
-            found.record(pair_hit, c);
-            first_hit_before = code.ct_eq(&first) & public(exists);
+            let pair_hit = code.ct_eq(&first) & second_hit_after & public(exists);
+            // `c + 1` had a usable code, so it is below u64::MAX.
+            found.record(pair_hit, c.saturating_add(1));
+            second_hit_after = code.ct_eq(&second) & public(exists);
         }
         let counter = core::hint::black_box(found.value_or(0));
         match found.outcome() {

@@ -231,8 +231,11 @@ impl TotpConfig {
     /// only data-dependent timing is the length of `code`. Steps the window would place
     /// below 0 or above `u64::MAX` do not exist and never match (the work is still done).
     ///
-    /// If the code matches two steps (a 1-in-10^digits coincidence), the earliest
-    /// step not refused by the replay guard wins, which consumes the least of the future.
+    /// If the code matches two steps (a 1-in-10^digits coincidence), the **latest**
+    /// step not refused by the replay guard wins, so that once the new `last_accepted`
+    /// is stored the guard refuses the same code at every step it matches: a code
+    /// seen being accepted cannot be replayed within its window. [`Error::CodeReused`]
+    /// likewise reports the latest refused step.
     ///
     /// # Errors
     /// - [`Error::MalformedCode`]: not `digits` ASCII digits (spaces are ignored).
@@ -272,7 +275,8 @@ impl TotpConfig {
         let codes = KeyedCodes::new(self.algorithm, secret.expose_secret(), self.digits);
         let mut fresh = FirstMatch::new();
         let mut reused = FirstMatch::new();
-        for offset in -i64::from(self.window.past)..=i64::from(self.window.future) {
+        // Latest first, so that the first match kept is the latest step.
+        for offset in (-i64::from(self.window.past)..=i64::from(self.window.future)).rev() {
             let (step, exists) = match current.checked_add_signed(offset) {
                 Some(step) => (step, true),
                 None => (current, false),

@@ -47,19 +47,18 @@ impl Digits {
 ///
 /// The offset comes from the MAC's last nibble, which is secret, so it must not choose
 /// a memory address or a branch. The 20 bytes an offset can reach are held as two
-/// overlapping 128-bit values (bytes 0..16 and 4..20); every offset's 4 bytes are a
-/// register shift of one of them (constant-time on the targets we care about), and
-/// one constant-time select picks which.
+/// values, bytes 0..8 (offsets 0..=3) and bytes 4..20 (offsets 4..=15); every
+/// offset's 4 bytes are a register shift of one of them (constant-time on the targets
+/// we care about), and one constant-time select picks which.
 pub(crate) fn truncate(mac: &MacWords, digits: Digits) -> u32 {
     let ([h0, h1, h2, h3, h4], last) = mac.truncation_input();
     let offset = u32::from(last & 0x0f);
-    let low =
-        (u128::from(h0) << 96) | (u128::from(h1) << 64) | (u128::from(h2) << 32) | u128::from(h3);
+    let low = (u64::from(h0) << 32) | u64::from(h1);
     let high =
         (u128::from(h1) << 96) | (u128::from(h2) << 64) | (u128::from(h3) << 32) | u128::from(h4);
-    // Offsets 0..=3 read from `low`, 4..=15 from `high`; each shift is in range for
-    // every offset, and the unused one is discarded by the select.
-    let from_low = (low >> (8 * (12 - (offset & 3)))) as u32;
+    // Each shift is in range for every offset; the unused one is discarded by the
+    // select.
+    let from_low = (low >> (8 * (4 - (offset & 3)))) as u32;
     let from_high = (high >> ((8 * (16 - offset)) & 127)) as u32;
     let offset_below_4 = Choice::from(u8::from(offset < 4));
     let word = u32::conditional_select(&from_high, &from_low, offset_below_4);
@@ -185,9 +184,9 @@ pub(crate) fn parse_submitted(text: &str, digits: Digits) -> Result<u64, CodeFor
         }
         let d = b.wrapping_sub(b'0');
         non_digit |= d > 9;
-        if found < 10 {
-            value = value * 10 + u64::from(d.min(9));
-        }
+        // Wraps past 19 digits, but input that long is refused below as the wrong
+        // length, so the value is never used.
+        value = value.wrapping_mul(10).wrapping_add(u64::from(d.min(9)));
         found = found.saturating_add(1);
     }
     if non_digit {
@@ -205,6 +204,16 @@ pub(crate) fn parse_submitted(text: &str, digits: Digits) -> Result<u64, CodeFor
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The buffer is zero-padded, so only the length tells `123456` from
+    /// `1234560000`.
+    #[test]
+    fn codes_of_different_lengths_are_never_equal() {
+        let six = DigitText::new(123_456, Digits::new(6).unwrap());
+        let ten = DigitText::new(1_234_560_000, Digits::new(10).unwrap());
+        assert!(!bool::from(six.ct_eq(&ten)));
+        assert!(bool::from(six.ct_eq(&six.clone())));
+    }
 
     #[test]
     fn digits_range_is_six_to_ten() {

@@ -49,9 +49,9 @@ pub(crate) mod array {
     use serde::ser::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    /// The longest array this encodes: every field using it holds 16 or 32 bytes, so
-    /// the text is built on the stack.
-    const MAX_BYTES: usize = 32;
+    /// The longest array this encodes: every field using it (salts, code hashes,
+    /// challenge ids) holds 16 bytes, so the text is built on the stack.
+    const MAX_BYTES: usize = 16;
 
     pub(crate) fn serialize<S: Serializer, const N: usize>(
         bytes: &[u8; N],
@@ -59,7 +59,7 @@ pub(crate) mod array {
     ) -> Result<S::Ok, S::Error> {
         let mut buf = [0u8; 2 * MAX_BYTES];
         let Some(out) = buf.get_mut(..N.saturating_mul(2)) else {
-            return Err(S::Error::custom("hex arrays are at most 32 bytes"));
+            return Err(S::Error::custom("hex arrays are at most 16 bytes"));
         };
         super::encode_into(bytes, out);
         serializer.serialize_str(core::str::from_utf8(out).unwrap_or_default())

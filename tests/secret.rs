@@ -41,6 +41,19 @@ fn generated_lengths() {
     assert_ne!(Secret::generate(&mut rng), Secret::generate(&mut rng));
 }
 
+/// A base32 secret one byte over the maximum is refused with the length it would
+/// have decoded to, as `from_bytes` would refuse those bytes; the maximum itself is
+/// accepted.
+#[test]
+fn long_base32_secrets_are_refused_with_their_length() {
+    let encode =
+        |n: usize| base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &vec![7u8; n]);
+    assert_eq!(Secret::from_base32(&encode(128)).unwrap().len(), 128);
+    let too_long = SecretError::TooLong { len: 129, max: 128 };
+    assert_eq!(Secret::from_base32(&encode(129)).unwrap_err(), too_long);
+    assert_eq!(Secret::from_bytes(&[7u8; 129]).unwrap_err(), too_long);
+}
+
 #[test]
 fn short_secrets_need_the_legacy_door() {
     let ten = [5u8; 10];

@@ -4,7 +4,7 @@ use core::fmt;
 
 use rand_core::CryptoRng;
 use subtle::{Choice, ConstantTimeEq};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::base32;
 use crate::error::SecretError;
@@ -42,7 +42,7 @@ pub const DEFAULT_SECRET_BYTES: usize = 20;
 /// ```
 #[derive(Clone)]
 pub struct Secret {
-    bytes: [u8; MAX_SECRET_BYTES],
+    bytes: Zeroizing<[u8; MAX_SECRET_BYTES]>,
     len: usize,
 }
 
@@ -127,14 +127,14 @@ impl Secret {
 
     fn decode(text: &str, min: usize) -> Result<Self, SecretError> {
         let mut secret = Self::empty();
-        secret.len = base32::decode_into(text, &mut secret.bytes)?;
+        secret.len = base32::decode_into(text, secret.bytes.as_mut_slice())?;
         check_len(secret.len, min)?;
         Ok(secret)
     }
 
-    const fn empty() -> Self {
+    fn empty() -> Self {
         Self {
-            bytes: [0; MAX_SECRET_BYTES],
+            bytes: Zeroizing::new([0; MAX_SECRET_BYTES]),
             len: 0,
         }
     }
@@ -189,13 +189,6 @@ fn check_len(len: usize, min: usize) -> Result<(), SecretError> {
         });
     }
     Ok(())
-}
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        self.bytes.zeroize();
-        self.len = 0;
-    }
 }
 
 impl ZeroizeOnDrop for Secret {}

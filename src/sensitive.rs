@@ -4,7 +4,7 @@
 use alloc::string::String;
 use core::fmt;
 
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 /// A string that holds secret material, such as [`Secret::to_base32`] output or an
 /// `otpauth://` URI with its `secret` parameter.
@@ -17,18 +17,22 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 #[derive(Clone, PartialEq, Eq)]
 #[must_use = "this text holds a secret the user must be shown"]
 pub struct SensitiveText {
-    text: String,
+    text: Zeroizing<String>,
 }
 
 impl SensitiveText {
     pub(crate) fn from_ascii(bytes: &[u8]) -> Self {
         let mut text = String::with_capacity(bytes.len());
         text.extend(bytes.iter().map(|&b| char::from(b)));
-        Self { text }
+        Self {
+            text: Zeroizing::new(text),
+        }
     }
 
     pub(crate) fn from_string(text: String) -> Self {
-        Self { text }
+        Self {
+            text: Zeroizing::new(text),
+        }
     }
 
     /// The text itself.
@@ -38,12 +42,6 @@ impl SensitiveText {
     #[must_use]
     pub fn expose_secret(&self) -> &str {
         &self.text
-    }
-}
-
-impl Drop for SensitiveText {
-    fn drop(&mut self) {
-        self.text.zeroize();
     }
 }
 

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::error::{ConfigError, Error};
 
@@ -33,7 +33,7 @@ pub const MAX_SERVER_KEY_BYTES: usize = 64;
 #[derive(Clone)]
 pub struct ServerKey {
     id: u32,
-    bytes: [u8; MAX_SERVER_KEY_BYTES],
+    bytes: Zeroizing<[u8; MAX_SERVER_KEY_BYTES]>,
     len: usize,
 }
 
@@ -47,7 +47,7 @@ impl ServerKey {
         if !(MIN_SERVER_KEY_BYTES..=MAX_SERVER_KEY_BYTES).contains(&len) {
             return Err(ConfigError::ServerKeyLength { len });
         }
-        let mut bytes = [0u8; MAX_SERVER_KEY_BYTES];
+        let mut bytes = Zeroizing::new([0u8; MAX_SERVER_KEY_BYTES]);
         for (b, k) in bytes.iter_mut().zip(key) {
             *b = *k;
         }
@@ -73,12 +73,6 @@ impl ServerKey {
 
     pub(crate) fn expose_secret(&self) -> &[u8] {
         self.bytes.get(..self.len).unwrap_or_default()
-    }
-}
-
-impl Drop for ServerKey {
-    fn drop(&mut self) {
-        self.bytes.zeroize();
     }
 }
 

@@ -9,7 +9,7 @@ use core::marker::PhantomData;
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::method::Purpose;
 use crate::error::Error;
@@ -87,14 +87,14 @@ pub type RegenerateToken = ChallengeToken<Regenerate>;
 ///
 /// Zeroized on drop; `Debug` prints `ChallengeToken<login>([redacted])`.
 pub struct ChallengeToken<P: TokenPurpose> {
-    bytes: [u8; TOKEN_BYTES],
+    bytes: Zeroizing<[u8; TOKEN_BYTES]>,
     purpose: PhantomData<P>,
 }
 
 impl<P: TokenPurpose> ChallengeToken<P> {
     pub(crate) fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut bytes = [0u8; TOKEN_BYTES];
-        rng.fill_bytes(&mut bytes);
+        let mut bytes = Zeroizing::new([0u8; TOKEN_BYTES]);
+        rng.fill_bytes(bytes.as_mut_slice());
         ChallengeToken {
             bytes,
             purpose: PhantomData,
@@ -120,7 +120,7 @@ impl<P: TokenPurpose> ChallengeToken<P> {
             });
         }
         Ok(ChallengeToken {
-            bytes,
+            bytes: Zeroizing::new(bytes),
             purpose: PhantomData,
         })
     }
@@ -130,7 +130,7 @@ impl<P: TokenPurpose> ChallengeToken<P> {
     /// **Security warning:** together with the user's code, it completes the
     /// challenge. Send it to the client that started the flow only; never log it.
     pub fn to_text(&self) -> SensitiveText {
-        let mut hex = crate::hex::encode(&self.bytes);
+        let mut hex = crate::hex::encode(self.bytes.as_slice());
         let text = format!("{}_{}", P::PURPOSE.name(), hex);
         hex.zeroize();
         SensitiveText::from_string(text)
@@ -156,7 +156,7 @@ impl<P: TokenPurpose> ChallengeToken<P> {
         hasher.update(b"mfa-core/challenge/v1\0");
         hasher.update(P::PURPOSE.name().as_bytes());
         hasher.update([0u8]);
-        hasher.update(self.bytes);
+        hasher.update(self.bytes.as_slice());
         let full = hasher.finalize();
         let mut id = [0u8; TOKEN_ID_BYTES];
         for (o, f) in id.iter_mut().zip(full.iter()) {
@@ -169,7 +169,7 @@ impl<P: TokenPurpose> ChallengeToken<P> {
 impl<P: TokenPurpose> Clone for ChallengeToken<P> {
     fn clone(&self) -> Self {
         ChallengeToken {
-            bytes: self.bytes,
+            bytes: self.bytes.clone(),
             purpose: PhantomData,
         }
     }
@@ -178,17 +178,11 @@ impl<P: TokenPurpose> Clone for ChallengeToken<P> {
 /// Constant-time in the token bytes.
 impl<P: TokenPurpose> PartialEq for ChallengeToken<P> {
     fn eq(&self, other: &Self) -> bool {
-        bool::from(self.bytes.ct_eq(&other.bytes))
+        bool::from(self.bytes.ct_eq(other.bytes.as_slice()))
     }
 }
 
 impl<P: TokenPurpose> Eq for ChallengeToken<P> {}
-
-impl<P: TokenPurpose> Drop for ChallengeToken<P> {
-    fn drop(&mut self) {
-        self.bytes.zeroize();
-    }
-}
 
 impl<P: TokenPurpose> zeroize::ZeroizeOnDrop for ChallengeToken<P> {}
 

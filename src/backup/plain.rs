@@ -5,7 +5,7 @@ use core::fmt;
 use core::iter::FusedIterator;
 use core::slice::ChunksExact;
 
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use super::BackupCodePolicy;
 
@@ -26,7 +26,7 @@ use super::BackupCodePolicy;
 #[must_use = "the plain codes must be shown to the user; they cannot be recovered later"]
 pub struct PlainBackupCodes {
     /// Every code's display form, back to back, `stride` bytes each (ASCII).
-    text: Vec<u8>,
+    text: Zeroizing<Vec<u8>>,
     stride: usize,
 }
 
@@ -35,7 +35,10 @@ impl PlainBackupCodes {
     pub(super) fn with_capacity(policy: &BackupCodePolicy) -> Self {
         let stride = policy.display_length();
         let text = Vec::with_capacity(stride.saturating_mul(usize::from(policy.count())));
-        PlainBackupCodes { text, stride }
+        PlainBackupCodes {
+            text: Zeroizing::new(text),
+            stride,
+        }
     }
 
     /// Appends one code (alphabet bytes, no separators), grouped by `group`.
@@ -90,13 +93,6 @@ impl PlainBackupCodes {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-impl Drop for PlainBackupCodes {
-    fn drop(&mut self) {
-        // Zeroes the whole allocation, spare capacity included.
-        self.text.zeroize();
     }
 }
 

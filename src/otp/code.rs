@@ -4,7 +4,7 @@
 use core::fmt;
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::mac::MacWords;
 use crate::error::{CodeFormatError, ConfigError};
@@ -70,7 +70,7 @@ pub(crate) fn truncate(mac: &MacWords, digits: Digits) -> u32 {
 /// never allocates; equality is constant-time.
 #[derive(Clone)]
 pub(crate) struct DigitText {
-    digits: [u8; 10],
+    digits: Zeroizing<[u8; 10]>,
     len: u8,
 }
 
@@ -87,7 +87,10 @@ impl DigitText {
             rest /= 10;
         }
         rest.zeroize();
-        DigitText { digits: buf, len }
+        DigitText {
+            digits: Zeroizing::new(buf),
+            len,
+        }
     }
 
     pub(crate) fn as_str(&self) -> &str {
@@ -98,13 +101,7 @@ impl DigitText {
 
 impl ConstantTimeEq for DigitText {
     fn ct_eq(&self, other: &Self) -> Choice {
-        self.digits.ct_eq(&other.digits) & self.len.ct_eq(&other.len)
-    }
-}
-
-impl Drop for DigitText {
-    fn drop(&mut self) {
-        self.digits.zeroize();
+        self.digits.ct_eq(other.digits.as_slice()) & self.len.ct_eq(&other.len)
     }
 }
 

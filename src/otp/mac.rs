@@ -11,7 +11,7 @@
 //! crate (the property test at the end of this file) for every algorithm, key lengths
 //! from 0 to past two blocks, and random counters.
 
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::Algorithm;
 
@@ -44,11 +44,20 @@ const SHA512_IV: [u64; 8] = [
 ];
 
 /// HMAC keyed for one algorithm: the compressed `K ^ ipad` and `K ^ opad` blocks.
-/// Both states are key-equivalent material and are zeroed on drop.
+/// Both states are key-equivalent material and are zeroed on drop (by `Zeroizing`).
 pub(crate) enum KeyedMac {
-    Sha1 { inner: [u32; 5], outer: [u32; 5] },
-    Sha256 { inner: [u32; 8], outer: [u32; 8] },
-    Sha512 { inner: [u64; 8], outer: [u64; 8] },
+    Sha1 {
+        inner: Zeroizing<[u32; 5]>,
+        outer: Zeroizing<[u32; 5]>,
+    },
+    Sha256 {
+        inner: Zeroizing<[u32; 8]>,
+        outer: Zeroizing<[u32; 8]>,
+    },
+    Sha512 {
+        inner: Zeroizing<[u64; 8]>,
+        outer: Zeroizing<[u64; 8]>,
+    },
 }
 
 impl KeyedMac {
@@ -60,21 +69,30 @@ impl KeyedMac {
                 let key_len = load_key::<sha1::Sha1>(key, &mut block);
                 let (inner, outer) =
                     key_states(SHA1_IV, &mut block, key_len, sha1::block_api::compress);
-                KeyedMac::Sha1 { inner, outer }
+                KeyedMac::Sha1 {
+                    inner: Zeroizing::new(inner),
+                    outer: Zeroizing::new(outer),
+                }
             }
             Algorithm::Sha256 => {
                 let mut block = [0u8; 64];
                 let key_len = load_key::<sha2::Sha256>(key, &mut block);
                 let (inner, outer) =
                     key_states(SHA256_IV, &mut block, key_len, sha2::block_api::compress256);
-                KeyedMac::Sha256 { inner, outer }
+                KeyedMac::Sha256 {
+                    inner: Zeroizing::new(inner),
+                    outer: Zeroizing::new(outer),
+                }
             }
             Algorithm::Sha512 => {
                 let mut block = [0u8; 128];
                 let key_len = load_key::<sha2::Sha512>(key, &mut block);
                 let (inner, outer) =
                     key_states(SHA512_IV, &mut block, key_len, sha2::block_api::compress512);
-                KeyedMac::Sha512 { inner, outer }
+                KeyedMac::Sha512 {
+                    inner: Zeroizing::new(inner),
+                    outer: Zeroizing::new(outer),
+                }
             }
         }
     }
@@ -84,22 +102,22 @@ impl KeyedMac {
         let message = counter.to_be_bytes();
         match self {
             KeyedMac::Sha1 { inner, outer } => {
-                let inner_hash = one_block(*inner, &message, sha1::block_api::compress);
+                let inner_hash = one_block(**inner, &message, sha1::block_api::compress);
                 let digest = be_bytes32::<5, 20>(&inner_hash);
-                MacWords::Sha1(one_block(*outer, &digest, sha1::block_api::compress))
+                MacWords::Sha1(one_block(**outer, &digest, sha1::block_api::compress))
             }
             KeyedMac::Sha256 { inner, outer } => {
-                let inner_hash = one_block(*inner, &message, sha2::block_api::compress256);
+                let inner_hash = one_block(**inner, &message, sha2::block_api::compress256);
                 let digest = be_bytes32::<8, 32>(&inner_hash);
-                MacWords::Sha256(one_block(*outer, &digest, sha2::block_api::compress256))
+                MacWords::Sha256(one_block(**outer, &digest, sha2::block_api::compress256))
             }
             KeyedMac::Sha512 { inner, outer } => {
-                let inner_hash = one_block_512(*inner, &message);
+                let inner_hash = one_block_512(**inner, &message);
                 let mut digest = [0u8; 64];
                 for (chunk, w) in digest.chunks_exact_mut(8).zip(inner_hash) {
                     chunk.copy_from_slice(&w.to_be_bytes());
                 }
-                MacWords::Sha512(one_block_512(*outer, &digest))
+                MacWords::Sha512(one_block_512(**outer, &digest))
             }
         }
     }
@@ -135,25 +153,6 @@ impl MacWords {
             MacWords::Sha1(w) => w.iter().flat_map(|x| x.to_be_bytes()).collect(),
             MacWords::Sha256(w) => w.iter().flat_map(|x| x.to_be_bytes()).collect(),
             MacWords::Sha512(w) => w.iter().flat_map(|x| x.to_be_bytes()).collect(),
-        }
-    }
-}
-
-impl Drop for KeyedMac {
-    fn drop(&mut self) {
-        match self {
-            KeyedMac::Sha1 { inner, outer } => {
-                inner.zeroize();
-                outer.zeroize();
-            }
-            KeyedMac::Sha256 { inner, outer } => {
-                inner.zeroize();
-                outer.zeroize();
-            }
-            KeyedMac::Sha512 { inner, outer } => {
-                inner.zeroize();
-                outer.zeroize();
-            }
         }
     }
 }

@@ -42,18 +42,19 @@ impl PlainBackupCodes {
     }
 
     /// Appends one code (alphabet bytes, no separators), grouped by `group`.
-    /// Never grows the buffer past the capacity reserved by [`with_capacity`].
+    ///
+    /// The caller pushes at most the policy's count of codes of its length, which is
+    /// exactly the room [`with_capacity`] reserved, so the buffer never reallocates
+    /// (a reallocation would leave an unzeroed copy of the codes behind).
     ///
     /// [`with_capacity`]: Self::with_capacity
     pub(super) fn push(&mut self, code: &[u8], group: u8) {
         let group = usize::from(group).max(1);
         for (i, &c) in code.iter().enumerate() {
-            if i != 0 && i % group == 0 && self.text.len() < self.text.capacity() {
+            if i != 0 && i % group == 0 {
                 self.text.push(b'-');
             }
-            if self.text.len() < self.text.capacity() {
-                self.text.push(c);
-            }
+            self.text.push(c);
         }
     }
 

@@ -8,7 +8,7 @@
 
 use mfa_core::account::{
     Login, LoginStart, LoginToken, MAX_CHALLENGE_LIFETIME, PendingChallenge, SetupMaterial,
-    SetupNext, ThrottlePolicy,
+    SetupNext, ThrottlePolicy, TotpEnrollment,
 };
 use mfa_core::error::{ConfigError, PolicyField};
 use mfa_core::{
@@ -87,6 +87,21 @@ impl Fx {
         material
     }
 
+    /// Starts enrolling a first authenticator at `T0`: what the user is shown.
+    fn first_authenticator(&mut self) -> TotpEnrollment {
+        let (a, r) = (&mut self.acct, &mut self.rng);
+        let started = self
+            .mfa
+            .begin_setup(a, APP, r, T0)
+            .in_memory()
+            .result
+            .unwrap();
+        match started.next {
+            SetupNext::Confirm(SetupMaterial::Authenticator(enrolment)) => enrolment,
+            _ => unreachable!("a first authenticator shows its secret"),
+        }
+    }
+
     fn login(&mut self, now: u64) -> PendingChallenge<Login> {
         let (a, r) = (&mut self.acct, &mut self.rng);
         match self.mfa.begin_login(a, r, now).in_memory().result.unwrap() {
@@ -129,16 +144,7 @@ fn with_totp_sets_the_configuration_of_new_secrets_and_keeps_every_other_setting
     );
     // New secrets are enrolled with it: the URI asks the app for 8 digits.
     let mut fx = Fx::with(policy);
-    let (a, r) = (&mut fx.acct, &mut fx.rng);
-    let started = fx
-        .mfa
-        .begin_setup(a, APP, r, T0)
-        .in_memory()
-        .result
-        .unwrap();
-    let SetupNext::Confirm(SetupMaterial::Authenticator(enrolment)) = started.next else {
-        panic!("a first authenticator shows its secret");
-    };
+    let enrolment = fx.first_authenticator();
     let uri = enrolment.uri().expose_secret();
     assert!(uri.contains("digits=8") && uri.contains("Acme"), "{uri}");
 }
@@ -260,16 +266,7 @@ fn a_prompt_refuses_backup_codes_when_the_account_has_no_set() {
 fn an_enrolment_debugs_its_settings_but_never_its_secret_or_uri() {
     let eight = TotpConfig::default().with_digits(8).unwrap();
     let mut fx = Fx::with(MfaPolicy::default().with_totp(eight));
-    let (a, r) = (&mut fx.acct, &mut fx.rng);
-    let started = fx
-        .mfa
-        .begin_setup(a, APP, r, T0)
-        .in_memory()
-        .result
-        .unwrap();
-    let SetupNext::Confirm(SetupMaterial::Authenticator(enrolment)) = started.next else {
-        panic!("a first authenticator shows its secret");
-    };
+    let enrolment = fx.first_authenticator();
     let shown = format!("{enrolment:?}");
     assert!(shown.starts_with("TotpEnrollment"), "{shown}");
     for field in ["secret", "uri", "compatibility", "[redacted]"] {

@@ -358,6 +358,46 @@ fn challenge_lookup_live_vs_unknown(runner: &mut CtRunner, rng: &mut BenchRng) {
     }
 }
 
+/// The bytes behind a lookup key (lower-case hex).
+fn id_bytes(key: &str) -> [u8; 16] {
+    let mut id = [0u8; 16];
+    for (byte, pair) in id.iter_mut().zip(key.as_bytes().chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap();
+    }
+    id
+}
+
+/// Where a match is, and nothing else (`timing_probe::challenge_scan`): copies of one
+/// record, scanned for its first stored id or its last. Unlike
+/// `challenge_lookup_first_vs_last`, both classes hold the same record, so the copies
+/// lie in memory alike.
+fn challenge_scan_first_vs_last_id(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mfa = Mfa::new(
+        MfaPolicy::default(),
+        ServerKey::new(1, &[0x42; 32]).unwrap(),
+    );
+    let (record, _, _) = record_with_login_at(&mfa, true, 3);
+    let ids: Vec<[u8; 16]> = record.challenge_keys().map(|k| id_bytes(&k)).collect();
+    let (first, last) = (ids[0], ids[ids.len() - 1]);
+    assert_eq!(timing_probe::challenge_scan(&record, &first), (0, 0));
+    assert_eq!(
+        timing_probe::challenge_scan(&record, &last),
+        (0, ids.len() as u64 - 1)
+    );
+    for _ in 0..SAMPLES {
+        let class = class(rng);
+        let id = if matches!(class, Class::Left) {
+            &first
+        } else {
+            &last
+        };
+        let copies: Vec<Account> = (0..BATCH).map(|_| record.clone()).collect();
+        sample(runner, class, &copies, |account| {
+            timing_probe::challenge_scan(account, id).0 == 0
+        });
+    }
+}
+
 ctbench_main!(
     control_totp_wrong_vs_wrong,
     totp_first_step_vs_wrong,
@@ -372,5 +412,6 @@ ctbench_main!(
     login_challenge_first_vs_last,
     challenge_lookup_first_vs_last,
     control_challenge_lookup_same_record,
+    challenge_scan_first_vs_last_id,
     challenge_lookup_live_vs_unknown
 );

@@ -208,6 +208,36 @@ fn backup_verdict_used_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
     backup_test(runner, rng, Stage::Verdict, true);
 }
 
+/// The server every challenge test uses.
+fn server() -> Mfa {
+    Mfa::new(
+        MfaPolicy::default(),
+        ServerKey::new(1, &[0x42; 32]).unwrap(),
+    )
+}
+
+/// Samples `op` on fresh copies of a record, with the record and the looked-up value
+/// taken from `left` or `right` by class. Each call gets its own copy, so that where
+/// the copies lie in memory varies within both classes alike.
+fn sample_on_copies<T>(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    left: (&Account, &T),
+    right: (&Account, &T),
+    op: impl Fn(&Account, &T) -> bool,
+) {
+    for _ in 0..SAMPLES {
+        let class = class(rng);
+        let (record, value) = if matches!(class, Class::Left) {
+            left
+        } else {
+            right
+        };
+        let copies: Vec<Account> = (0..BATCH).map(|_| record.clone()).collect();
+        sample(runner, class, &copies, |account| op(account, value));
+    }
+}
+
 /// A record with an authenticator enabled and three live challenges (disable,
 /// regenerate, login), the login one opened first or last; its login token, which
 /// depends on `seed` only, and its regenerate token.
@@ -266,10 +296,7 @@ fn record_with_login_at(
 }
 
 fn login_challenge_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let mfa = Mfa::new(
-        MfaPolicy::default(),
-        ServerKey::new(1, &[0x42; 32]).unwrap(),
-    );
+    let mfa = server();
     let (first, first_token, _) = record_with_login_at(&mfa, true, 3);
     let (last, last_token, _) = record_with_login_at(&mfa, false, 3);
     let wrong = Secret::from_bytes(&[0xa5; 20]).unwrap();
@@ -294,55 +321,32 @@ fn login_challenge_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
 }
 
 /// The lookup alone (`timing_probe`): one login token, looked up in a record that
-/// stores it first or in one that stores it last. Each call gets its own copy of the
-/// record, so that where the copies lie in memory varies within both classes alike.
+/// stores it first or in one that stores it last.
 fn challenge_lookup_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let mfa = Mfa::new(
-        MfaPolicy::default(),
-        ServerKey::new(1, &[0x42; 32]).unwrap(),
-    );
+    let mfa = server();
     let (first, token, _) = record_with_login_at(&mfa, true, 3);
     let (last, same_token, _) = record_with_login_at(&mfa, false, 3);
     assert_eq!(token.lookup_key(), same_token.lookup_key());
-    for _ in 0..SAMPLES {
-        let class = class(rng);
-        let account = if matches!(class, Class::Left) {
-            &first
-        } else {
-            &last
-        };
-        let copies: Vec<Account> = (0..BATCH).map(|_| account.clone()).collect();
-        sample(runner, class, &copies, |account| {
-            timing_probe::challenge_lookup(account, &token).0 == 0
-        });
-    }
+    sample_on_copies(runner, rng, (&first, &token), (&last, &token), |a, t| {
+        timing_probe::challenge_lookup(a, t).0 == 0
+    });
 }
 
 /// Control for the test above: both classes look the token up in copies of the
 /// same record (login stored first), so any t beyond the threshold here comes from
 /// the harness and memory layout, not from the lookup.
 fn control_challenge_lookup_same_record(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let mfa = Mfa::new(
-        MfaPolicy::default(),
-        ServerKey::new(1, &[0x42; 32]).unwrap(),
-    );
+    let mfa = server();
     let (first, token, _) = record_with_login_at(&mfa, true, 3);
-    for _ in 0..SAMPLES {
-        let class = class(rng);
-        let copies: Vec<Account> = (0..BATCH).map(|_| first.clone()).collect();
-        sample(runner, class, &copies, |account| {
-            timing_probe::challenge_lookup(account, &token).0 == 0
-        });
-    }
+    sample_on_copies(runner, rng, (&first, &token), (&first, &token), |a, t| {
+        timing_probe::challenge_lookup(a, t).0 == 0
+    });
 }
 
 /// The lookup alone (`timing_probe`) on one record: its live login token, or the
 /// login token of another record, which it does not hold.
 fn challenge_lookup_live_vs_unknown(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let mfa = Mfa::new(
-        MfaPolicy::default(),
-        ServerKey::new(1, &[0x42; 32]).unwrap(),
-    );
+    let mfa = server();
     let (account, live, _) = record_with_login_at(&mfa, true, 3);
     let (_, unknown, _) = record_with_login_at(&mfa, true, 5);
     for _ in 0..SAMPLES {
@@ -372,10 +376,7 @@ fn id_bytes(key: &str) -> [u8; 16] {
 /// `challenge_lookup_first_vs_last`, both classes hold the same record, so the copies
 /// lie in memory alike.
 fn challenge_scan_first_vs_last_id(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let mfa = Mfa::new(
-        MfaPolicy::default(),
-        ServerKey::new(1, &[0x42; 32]).unwrap(),
-    );
+    let mfa = server();
     let (record, _, _) = record_with_login_at(&mfa, true, 3);
     let ids: Vec<[u8; 16]> = record.challenge_keys().map(|k| id_bytes(&k)).collect();
     let (first, last) = (ids[0], ids[ids.len() - 1]);
@@ -384,18 +385,9 @@ fn challenge_scan_first_vs_last_id(runner: &mut CtRunner, rng: &mut BenchRng) {
         timing_probe::challenge_scan(&record, &last),
         (0, ids.len() as u64 - 1)
     );
-    for _ in 0..SAMPLES {
-        let class = class(rng);
-        let id = if matches!(class, Class::Left) {
-            &first
-        } else {
-            &last
-        };
-        let copies: Vec<Account> = (0..BATCH).map(|_| record.clone()).collect();
-        sample(runner, class, &copies, |account| {
-            timing_probe::challenge_scan(account, id).0 == 0
-        });
-    }
+    sample_on_copies(runner, rng, (&record, &first), (&record, &last), |a, id| {
+        timing_probe::challenge_scan(a, id).0 == 0
+    });
 }
 
 ctbench_main!(

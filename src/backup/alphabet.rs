@@ -1,6 +1,8 @@
 //! Crockford base32: the code alphabet, constant-time encoding of random values, and
 //! the lenient normalisation of what a user typed.
 
+use core::hint::black_box;
+
 use crate::error::BackupCodeFormatError;
 
 use super::MAX_BACKUP_CODE_LENGTH;
@@ -31,28 +33,58 @@ pub(super) const fn encode(random: u8) -> u8 {
     (letter & is_letter) | (digit & !is_letter)
 }
 
-/// One input character as an alphabet byte: ASCII case folded, `O` read as `0`, `I` and
-/// `L` as `1`. `None` for anything outside the alphabet.
-const fn normalize_char(c: char) -> Option<u8> {
-    match c.to_ascii_uppercase() {
-        'O' => Some(b'0'),
-        'I' | 'L' => Some(b'1'),
-        'U' => None,
-        // The arms only admit ASCII, so the cast keeps the whole value.
-        upper @ ('0'..='9' | 'A'..='Z') => Some(upper as u8),
-        _ => None,
+/// `0xff` when `lo <= b <= hi`, else `0`: one unsigned comparison, which compiles to
+/// a flag set (`setbe`), not a branch.
+const fn in_range(b: u8, lo: u8, hi: u8) -> u8 {
+    0u8.wrapping_sub((b.wrapping_sub(lo) <= hi.wrapping_sub(lo)) as u8)
+}
+
+/// What one byte of typed input is, decided without a branch on its value.
+struct InputByte {
+    /// The alphabet byte it stands for (meaningful when `code` is set).
+    value: u8,
+    /// `0xff` for a code character (case folded, `O` read as `0`, `I` and `L` as `1`).
+    code: u8,
+    /// `0xff` for a separator the user may type anywhere (space, hyphen).
+    separator: u8,
+}
+
+const fn classify(b: u8) -> InputByte {
+    let upper = b.wrapping_sub(in_range(b, b'a', b'z') & 0x20);
+    let zero = in_range(upper, b'O', b'O');
+    let one = in_range(upper, b'I', b'I') | in_range(upper, b'L', b'L');
+    let letter = in_range(upper, b'A', b'Z') & !in_range(upper, b'U', b'U');
+    InputByte {
+        value: (upper & !(zero | one)) | (b'0' & zero) | (b'1' & one),
+        code: in_range(upper, b'0', b'9') | letter,
+        separator: in_range(b, b' ', b' ') | in_range(b, b'-', b'-'),
     }
 }
 
-/// Whether `c` is a separator the user may type anywhere (and that is dropped).
-const fn is_separator(c: char) -> bool {
-    matches!(c, ' ' | '-')
+/// Whether `c` may appear in typed input: a code character or a separator.
+fn allowed(c: char) -> bool {
+    u8::try_from(c).is_ok_and(|b| {
+        let byte = classify(b);
+        byte.code | byte.separator != 0
+    })
 }
+
+/// Each slot's index, so the masked write below compares bytes with bytes.
+const SLOTS: [u8; MAX_BACKUP_CODE_LENGTH as usize] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+    26, 27, 28, 29, 30, 31,
+];
 
 /// Normalises `input` into `out` and returns how many bytes of it hold the code.
 ///
 /// Spaces and hyphens are dropped wherever they are; every other character must
 /// normalise into the alphabet. Works on the stack only.
+///
+/// The input is the user's secret code, so its characters must not show in the
+/// timing: every byte takes the same steps whatever it holds (no branch, and no
+/// memory address, depends on it): it is classified with masks, and written to
+/// `out` through a mask over every slot. Only the input's length affects timing;
+/// what went wrong, if anything, is decided after the last byte.
 ///
 /// # Errors
 /// [`BackupCodeFormatError::InvalidChar`] at the first character (counted in `char`s
@@ -63,26 +95,30 @@ pub(super) fn normalize(
     expected: u8,
     out: &mut [u8; MAX_BACKUP_CODE_LENGTH as usize],
 ) -> Result<usize, BackupCodeFormatError> {
-    let mut found = 0usize;
-    for (position, c) in input.chars().enumerate() {
-        if is_separator(c) {
-            continue;
+    let mut found = 0u8;
+    let mut invalid = 0u8;
+    for b in input.bytes() {
+        let byte = classify(b);
+        // Opaque, or the compiler skips the write below for a byte that is not a
+        // code character: a branch on what the user typed.
+        let code = black_box(byte.code);
+        invalid |= !(code | byte.separator);
+        // Every slot is visited, and the one at `found` written through a mask.
+        for (slot, &i) in out.iter_mut().zip(SLOTS.iter()) {
+            let here = 0u8.wrapping_sub(u8::from(i == found)) & code;
+            *slot = (*slot & !here) | (byte.value & here);
         }
-        let Some(b) = normalize_char(c) else {
-            return Err(BackupCodeFormatError::InvalidChar { position });
-        };
-        if let Some(slot) = out.get_mut(found) {
-            *slot = b;
-        }
-        found = found.saturating_add(1);
+        found = found.saturating_add(code & 1);
     }
-    if found != usize::from(expected) {
-        return Err(BackupCodeFormatError::WrongLength {
-            expected,
-            found: u8::try_from(found).unwrap_or(u8::MAX),
-        });
+    if invalid != 0 {
+        // The error names the position, so finding it may take its time.
+        let position = input.chars().position(|c| !allowed(c)).unwrap_or(0);
+        return Err(BackupCodeFormatError::InvalidChar { position });
     }
-    Ok(found)
+    if found != expected {
+        return Err(BackupCodeFormatError::WrongLength { expected, found });
+    }
+    Ok(usize::from(found))
 }
 
 #[cfg(test)]
@@ -100,24 +136,97 @@ mod tests {
         }
     }
 
+    /// The rule `classify` implements without branches, written plainly.
+    fn reference_char(c: char) -> Option<u8> {
+        match c.to_ascii_uppercase() {
+            'O' => Some(b'0'),
+            'I' | 'L' => Some(b'1'),
+            'U' => None,
+            upper @ ('0'..='9' | 'A'..='Z') => u8::try_from(upper).ok(),
+            _ => None,
+        }
+    }
+
+    /// `normalize` written plainly, with early exits: the oracle for the property.
+    fn reference(input: &str, expected: u8) -> Result<Vec<u8>, BackupCodeFormatError> {
+        let mut code = Vec::new();
+        for (position, c) in input.chars().enumerate() {
+            if c == ' ' || c == '-' {
+                continue;
+            }
+            code.push(reference_char(c).ok_or(BackupCodeFormatError::InvalidChar { position })?);
+        }
+        if code.len() != usize::from(expected) {
+            return Err(BackupCodeFormatError::WrongLength {
+                expected,
+                found: u8::try_from(code.len()).unwrap_or(u8::MAX),
+            });
+        }
+        Ok(code)
+    }
+
     #[test]
-    fn every_alphabet_character_and_confusable_normalises() {
-        for &a in BACKUP_CODE_ALPHABET {
-            let c = char::from(a);
-            assert_eq!(normalize_char(c), Some(a));
-            assert_eq!(normalize_char(c.to_ascii_lowercase()), Some(a));
+    fn every_byte_is_classified_as_the_plain_rule_says() {
+        for b in 0..=255u8 {
+            let byte = classify(b);
+            let want = if b.is_ascii() {
+                reference_char(char::from(b))
+            } else {
+                None
+            };
+            assert_eq!(byte.code == 0xff, want.is_some(), "{b}");
+            assert!(matches!(byte.code, 0 | 0xff), "mask {b}");
+            assert!(matches!(byte.separator, 0 | 0xff), "mask {b}");
+            if let Some(value) = want {
+                assert_eq!(byte.value, value, "{b}");
+            }
+            assert_eq!(byte.separator == 0xff, b == b' ' || b == b'-', "{b}");
         }
-        for (c, want) in [
-            ('o', b'0'),
-            ('O', b'0'),
-            ('i', b'1'),
-            ('l', b'1'),
-            ('L', b'1'),
-        ] {
-            assert_eq!(normalize_char(c), Some(want));
+        for c in ['o', 'O', 'i', 'l', 'L'] {
+            assert!(reference_char(c).is_some());
         }
-        for c in ['u', 'U', '_', '=', 'é', 'İ', '\0', '٣'] {
-            assert_eq!(normalize_char(c), None, "{c:?}");
+    }
+
+    #[test]
+    fn in_range_is_exact_at_every_bound() {
+        for b in 0..=255u8 {
+            for (lo, hi) in [(0, 0), (0, 255), (255, 255), (b'a', b'z'), (0x80, 0xbf)] {
+                let want = if (lo..=hi).contains(&b) { 0xff } else { 0 };
+                assert_eq!(in_range(b, lo, hi), want, "{b} in {lo}..={hi}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the input (any Unicode, separators, code characters), the
+        /// branch-free normalisation answers exactly as the plain one.
+        #[test]
+        fn normalize_agrees_with_the_plain_rule(
+            input in "[0-9a-zA-Z \\-_ιéİ٣]{0,40}|\\PC{0,40}",
+            expected in 13u8..=32,
+        ) {
+            let mut out = [0u8; 32];
+            let got = normalize(&input, expected, &mut out)
+                .map(|n| out.get(..n).unwrap_or_default().to_vec());
+            proptest::prop_assert_eq!(got, reference(&input, expected));
+        }
+
+        /// Inputs made of code characters and separators only, of the right length:
+        /// the code comes out in order.
+        #[test]
+        fn codes_of_every_length_come_out_in_order(
+            code in "[0-9A-HJKMNP-TV-Z]{13,32}",
+            separators in proptest::collection::vec(0usize..40, 0..6),
+        ) {
+            let mut input = code.clone();
+            for at in separators {
+                let at = at.min(input.len());
+                input.insert(at, '-');
+            }
+            let expected = u8::try_from(code.len()).unwrap();
+            let mut out = [0u8; 32];
+            proptest::prop_assert_eq!(normalize(&input, expected, &mut out), Ok(code.len()));
+            proptest::prop_assert_eq!(out.get(..code.len()).unwrap(), code.as_bytes());
         }
     }
 

@@ -3,15 +3,19 @@
 //! and reports Welch's t-statistic between the two timing distributions. |t| above
 //! 4.5 after enough samples means the classes are distinguishable: a leak.
 //!
-//! Both classes submit text of the same distribution, since the input's own shape
-//! may affect timing (the submitter knows it). For TOTP and challenges the stored
-//! secret is the same and a wrong code is a real code of another secret; for backup
-//! codes the same codes are submitted to their own set or to another. What must not
-//! show in the timing is whether, and where, the input matches.
+//! The submitted text is the user's secret too, so its characters must not show
+//! either: only its length may. The near-miss tests check that (the two classes
+//! submit different text of the same length), and a comparison that stopped at the
+//! first differing character would fail them. Elsewhere both classes submit text of
+//! the same distribution: for TOTP and challenges the stored secret is the same and
+//! a wrong code is a real code of another secret; for backup codes the same codes
+//! are submitted to their own set or to another.
 //!
 //! - TOTP ±1 verify: the code of the first step of the window, of the last step, and a
-//!   wrong code, compared pairwise.
-//! - Backup codes (10 in the set): an unused code, a used code, and a wrong code.
+//!   wrong code, compared pairwise; and two near misses, the current code with its
+//!   last or its first digit changed.
+//! - Backup codes (10 in the set): an unused code, a used code, and a wrong code; and
+//!   two near misses, a code with its last or its first character changed.
 //! - Challenge lookup: `verify_login` on a record holding three live challenges, with
 //!   the login challenge stored first or last (the same wrong code in both classes).
 //!
@@ -37,7 +41,7 @@ use mfa_core::account::{
     DisableScope, LoginStart, LoginToken, MethodSetup, Mfa, MfaPolicy, RegenerateToken,
     SetupMaterial, SetupNext,
 };
-use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
+use mfa_core::backup::{BACKUP_CODE_ALPHABET, BackupCodePolicy, BackupCodeSet};
 use mfa_core::{Account, Secret, ServerKey, TotpConfig, timing_probe};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -64,11 +68,26 @@ fn sample<I>(runner: &mut CtRunner, class: Class, inputs: &[I], op: impl Fn(&I) 
     });
 }
 
-/// What a TOTP test submits: the code of secret A for a window step, or a wrong code.
+/// What a TOTP test submits: the code of secret A for a window step, a wrong code,
+/// or the code of secret A for the current step with one digit changed.
 #[derive(Clone, Copy)]
 enum Submit {
     Step(i64),
     Wrong,
+    DigitOff(usize),
+}
+
+/// `code` with its digit at `position` replaced by the next one (mod 10).
+fn digit_off(code: &str, position: usize) -> String {
+    code.char_indices()
+        .map(|(i, c)| {
+            if i == position {
+                char::from(b'0' + (c as u8 - b'0' + 1) % 10)
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Which stage of a check is timed.
@@ -94,15 +113,26 @@ fn totp_test(runner: &mut CtRunner, rng: &mut BenchRng, stage: Stage, left: Subm
         };
         let inputs: Vec<(u64, String)> = (0..BATCH)
             .map(|_| {
-                let now = T + rng.random_range(0..1_000_000u64);
-                let step = totp.step_at(now).unwrap();
-                let code = match submit {
-                    Submit::Step(offset) => {
-                        totp.generate_at_step(&a, step.saturating_add_signed(offset))
+                loop {
+                    let now = T + rng.random_range(0..1_000_000u64);
+                    let step = totp.step_at(now).unwrap();
+                    let code = match submit {
+                        Submit::Step(offset) => totp
+                            .generate_at_step(&a, step.saturating_add_signed(offset))
+                            .as_str()
+                            .to_owned(),
+                        Submit::Wrong => totp.generate_at_step(&b, step).as_str().to_owned(),
+                        Submit::DigitOff(position) => {
+                            digit_off(totp.generate_at_step(&a, step).as_str(), position)
+                        }
+                    };
+                    // A changed digit can, once in a million, give another step's code:
+                    // the class must hold misses only.
+                    let hit = totp.verify(&a, &code, now, None).is_ok();
+                    if hit == matches!(submit, Submit::Step(_)) {
+                        break (now, code);
                     }
-                    Submit::Wrong => totp.generate_at_step(&b, step),
-                };
-                (now, code.as_str().to_owned())
+                }
             })
             .collect();
         samples.push((class, inputs));
@@ -142,6 +172,19 @@ fn totp_first_vs_last_step(runner: &mut CtRunner, rng: &mut BenchRng) {
 /// machine, not the code.
 fn control_totp_wrong_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
     totp_test(runner, rng, Stage::Public, Submit::Wrong, Submit::Wrong);
+}
+
+/// Two near misses: the current code with its last digit changed, or its first. A
+/// comparison that stops at the first differing digit would tell them apart.
+fn totp_near_miss_last_vs_first_digit(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let digits = usize::from(TotpConfig::default().digits());
+    totp_test(
+        runner,
+        rng,
+        Stage::Public,
+        Submit::DigitOff(digits - 1),
+        Submit::DigitOff(0),
+    );
 }
 
 fn totp_verdict_first_step_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
@@ -206,6 +249,60 @@ fn backup_verdict_unused_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
 
 fn backup_verdict_used_vs_wrong(runner: &mut CtRunner, rng: &mut BenchRng) {
     backup_test(runner, rng, Stage::Verdict, true);
+}
+
+/// `code` with its `nth` alphabet character (hyphens skipped) replaced by the next
+/// character of the alphabet.
+fn char_off(code: &str, nth: usize) -> String {
+    let mut seen = 0;
+    code.chars()
+        .map(|c| {
+            let Some(at) = BACKUP_CODE_ALPHABET
+                .iter()
+                .position(|&a| char::from(a) == c)
+            else {
+                return c;
+            };
+            seen += 1;
+            if seen - 1 == nth {
+                char::from(BACKUP_CODE_ALPHABET[(at + 1) % BACKUP_CODE_ALPHABET.len()])
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Two near misses on one set: one of its codes with the last character changed, or
+/// with the first. A comparison of the typed text that stopped at the first
+/// difference would tell them apart.
+fn backup_near_miss_last_vs_first_char(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let key = ServerKey::new(1, &[0x42; 32]).unwrap();
+    let policy = BackupCodePolicy::default();
+    let (plain, set) = BackupCodeSet::generate(&policy, &key, &mut StdRng::seed_from_u64(1));
+    let codes: Vec<String> = plain.expose_secret().map(String::from).collect();
+    let last = usize::from(policy.length()) - 1;
+    for nth in [0, last] {
+        let miss = set.clone().consume(&char_off(&codes[0], nth), &key, T);
+        assert_eq!(miss.unwrap_err().code(), "invalid_code");
+    }
+    for _ in 0..SAMPLES {
+        let class = class(rng);
+        let nth = if matches!(class, Class::Left) {
+            last
+        } else {
+            0
+        };
+        let inputs: Vec<(RefCell<BackupCodeSet>, String)> = (0..BATCH)
+            .map(|_| {
+                let code = char_off(&codes[rng.random_range(0..codes.len())], nth);
+                (RefCell::new(set.clone()), code)
+            })
+            .collect();
+        sample(runner, class, &inputs, |(set, code)| {
+            set.borrow_mut().consume(code, &key, T).is_ok()
+        });
+    }
 }
 
 /// The server every challenge test uses.
@@ -395,10 +492,12 @@ ctbench_main!(
     totp_first_step_vs_wrong,
     totp_last_step_vs_wrong,
     totp_first_vs_last_step,
+    totp_near_miss_last_vs_first_digit,
     totp_verdict_first_step_vs_wrong,
     totp_verdict_last_step_vs_wrong,
     backup_unused_vs_wrong,
     backup_used_vs_wrong,
+    backup_near_miss_last_vs_first_char,
     backup_verdict_unused_vs_wrong,
     backup_verdict_used_vs_wrong,
     login_challenge_first_vs_last,

@@ -1,5 +1,10 @@
-//! Lower-case hex for salts and hashes in serialised records, without allocation on
-//! decode and with serde helpers for fixed-size byte arrays.
+//! Lower-case hex for challenge tokens, and for salts and hashes in serialised
+//! records, without allocation on decode and with serde helpers for fixed-size byte
+//! arrays.
+//!
+//! A token's hex is a bearer secret, so neither direction branches on a digit or
+//! indexes a table with it: the mapping is arithmetic, and decoding looks at every
+//! character before it refuses any.
 
 /// Lower-case hex of `bytes`.
 pub(crate) fn encode(bytes: &[u8]) -> alloc::string::String {
@@ -11,35 +16,51 @@ pub(crate) fn encode(bytes: &[u8]) -> alloc::string::String {
 /// Writes the lower-case hex of `bytes` into `out` (two bytes each, as far as `out`
 /// reaches).
 pub(crate) fn encode_into(bytes: &[u8], out: &mut [u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for (b, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
         for (slot, nibble) in pair.iter_mut().zip([b >> 4, b & 0x0f]) {
-            *slot = DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0');
+            *slot = encode_nibble(nibble);
         }
     }
 }
 
+/// `0`–`9`, `a`–`f` for the low 4 bits of `n`, without a branch or a table.
+const fn encode_nibble(n: u8) -> u8 {
+    let n = n & 0x0f;
+    // All ones when n > 9: the letters start 39 after where the digits would go on.
+    let letter = 0u8.wrapping_sub(9u8.wrapping_sub(n) >> 7);
+    b'0'.wrapping_add(n).wrapping_add(letter & 39)
+}
+
 /// Decodes exactly `N` bytes of hex (either case); `None` for anything else.
+///
+/// Every character is decoded before any is refused, so where a bad one is does not
+/// show in the timing; only the length does.
 pub(crate) fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
     if text.len() != N.checked_mul(2)? {
         return None;
     }
     let mut out = [0u8; N];
+    let mut valid = 0xffu8;
     for (slot, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
-        let hi = nibble(*pair.first()?)?;
-        let lo = nibble(*pair.get(1)?)?;
+        let (hi, hi_ok) = decode_nibble(pair.first().copied().unwrap_or_default());
+        let (lo, lo_ok) = decode_nibble(pair.get(1).copied().unwrap_or_default());
+        valid &= hi_ok & lo_ok;
         *slot = (hi << 4) | lo;
     }
-    Some(out)
+    (core::hint::black_box(valid) == 0xff).then_some(out)
 }
 
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+/// The value of one hex digit (either case) and `0xff` if it is one, else `(0, 0)`;
+/// without a branch on `c`.
+const fn decode_nibble(c: u8) -> (u8, u8) {
+    let digit = c.wrapping_sub(b'0');
+    let letter = (c | 0x20).wrapping_sub(b'a');
+    let is_digit = 0u8.wrapping_sub((digit <= 9) as u8);
+    let is_letter = 0u8.wrapping_sub((letter <= 5) as u8);
+    (
+        (digit & is_digit) | (letter.wrapping_add(10) & is_letter),
+        is_digit | is_letter,
+    )
 }
 
 /// `#[serde(with = "crate::hex::array")]` for `[u8; N]` fields: hex strings.
@@ -83,5 +104,19 @@ mod tests {
         assert_eq!(super::decode::<5>("00017f80f"), None);
         assert_eq!(super::decode::<5>("00017f80fg"), None);
         assert_eq!(super::decode::<2>("é1"), None);
+    }
+
+    /// Every byte value against the plain rule, both ways.
+    #[test]
+    fn nibbles_match_the_plain_rule_for_every_byte() {
+        for c in 0..=255u8 {
+            let want = char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok());
+            let (value, ok) = super::decode_nibble(c);
+            assert_eq!(ok == 0xff, want.is_some(), "{c}");
+            assert!(matches!(ok, 0 | 0xff), "{c}");
+            assert_eq!(value, want.unwrap_or(0), "{c}");
+            let digit = char::from_digit(u32::from(c & 0x0f), 16).unwrap();
+            assert_eq!(char::from(super::encode_nibble(c)), digit, "{c}");
+        }
     }
 }

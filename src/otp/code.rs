@@ -46,22 +46,27 @@ impl Digits {
 /// RFC 4226 §5.3 dynamic truncation and reduction to `digits`.
 ///
 /// The offset comes from the MAC's last nibble, which is secret, so it must not choose
-/// a memory address or a branch. The 20 bytes an offset can reach are held as two
-/// values, bytes 0..8 (offsets 0..=3) and bytes 4..20 (offsets 4..=15); every
-/// offset's 4 bytes are a register shift of one of them (constant-time on the targets
-/// we care about), and one constant-time select picks which.
+/// a memory address or a branch. The 4 bytes at an offset lie in two neighbouring
+/// words of the MAC; every pair of neighbours is visited and the right one kept with a
+/// constant-time select, then a `u64` shift by a multiple of 8 from 8 to 32 takes the
+/// bytes out. A `u64` shift is a native or predicated instruction on every target we
+/// build for, where a `u128` shift by a secret amount was not: on thumbv7em it went
+/// through a stack slot read at a secret-dependent address, on wasm32 through a
+/// helper that branches on the amount.
 pub(crate) fn truncate(mac: &MacWords, digits: Digits) -> u32 {
-    let ([h0, h1, h2, h3, h4], last) = mac.truncation_input();
-    let offset = u32::from(last & 0x0f);
-    let low = (u64::from(h0) << 32) | u64::from(h1);
-    let high =
-        (u128::from(h1) << 96) | (u128::from(h2) << 64) | (u128::from(h3) << 32) | u128::from(h4);
-    // Each shift is in range for every offset; the unused one is discarded by the
-    // select.
-    let from_low = (low >> (8 * (4 - (offset & 3)))) as u32;
-    let from_high = (high >> ((8 * (16 - offset)) & 127)) as u32;
-    let offset_below_4 = Choice::from(u8::from(offset < 4));
-    let word = u32::conditional_select(&from_high, &from_low, offset_below_4);
+    let (words, last) = mac.truncation_input();
+    let offset = last & 0x0f;
+    let first_word = offset >> 2;
+    let mut pair = 0u64;
+    for (i, neighbours) in (0u8..).zip(words.windows(2)) {
+        let (a, b) = match neighbours {
+            [a, b] => (*a, *b),
+            _ => (0, 0),
+        };
+        let candidate = (u64::from(a) << 32) | u64::from(b);
+        pair.conditional_assign(&candidate, i.ct_eq(&first_word));
+    }
+    let word = (pair >> (32 - 8 * u32::from(offset & 3))) as u32;
     digits.reduce(word & 0x7fff_ffff)
 }
 

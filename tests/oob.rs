@@ -50,7 +50,8 @@ impl rand::TryRng for ScriptedRng {
             return Ok(self.then);
         }
         self.rejects -= 1;
-        Ok(u64::MAX)
+        // 0 times 10^digits has a low half of 0, below 2^64 mod 10^digits: rejected.
+        Ok(0)
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
         dst.fill(0xff);
@@ -115,6 +116,14 @@ fn codes_have_exact_digits_and_uniform_first_digits() {
     }
 }
 
+/// The smallest draw that gives `code` and is accepted: its product with `m` is at
+/// least `code` × 2^64 + (2^64 mod m), so the high half is `code` and the low half is
+/// at or above the rejection threshold.
+fn accepted_draw_for(code: u64, m: u64) -> u64 {
+    let threshold = (1u128 << 64) % u128::from(m);
+    u64::try_from(((u128::from(code) << 64) + threshold).div_ceil(u128::from(m))).unwrap()
+}
+
 #[test]
 fn rejection_sampling_bounds_and_rng_failure() {
     let policy = OobPolicy::default();
@@ -123,15 +132,26 @@ fn rejection_sampling_bounds_and_rng_failure() {
         OobChallenge::issue(OobChannel::Sms, &policy, &key(), &mut rng, T0)
             .map(|(code, _)| code.as_str().to_owned())
     };
-    assert_eq!(run(63, 7).unwrap(), "000007");
-    assert_eq!(run(64, 7).unwrap_err(), Error::RngFailure);
-    assert_eq!(run(u32::MAX, 7).unwrap_err(), Error::RngFailure);
-    // 2^64 mod 10^6 = 551,616: draws from 2^64 - 551,616 up are rejected.
-    assert_eq!(run(0, 18_446_744_073_708_999_999).unwrap(), "999999");
-    assert_eq!(
-        run(0, 18_446_744_073_709_000_000).unwrap_err(),
-        Error::RngFailure
-    );
+    let seven = accepted_draw_for(7, 1_000_000);
+    assert_eq!(run(63, seven).unwrap(), "000007");
+    assert_eq!(run(64, seven).unwrap_err(), Error::RngFailure);
+    assert_eq!(run(u32::MAX, seven).unwrap_err(), Error::RngFailure);
+    // The code is the high half of draw × 10^6; the low half decides acceptance.
+    assert_eq!(run(0, u64::MAX).unwrap(), "999999");
+    assert_eq!(run(0, (1 << 63) + 1).unwrap(), "500000");
+    assert_eq!(run(0, 0).unwrap_err(), Error::RngFailure);
+    // 2^63 × 10^6 is exactly 500,000 × 2^64: a low half of 0, rejected.
+    assert_eq!(run(0, 1 << 63).unwrap_err(), Error::RngFailure);
+    // Just below the first accepted draw for 7, the product either keeps the high half
+    // 7 with a low half under 2^64 mod 10^6 (rejected), or falls into code 6.
+    let below = u128::from(seven - 1) * 1_000_000;
+    let expected = if below >> 64 == 7 {
+        assert!((below as u64) < 551_616);
+        Err(Error::RngFailure)
+    } else {
+        Ok("000006".to_owned())
+    };
+    assert_eq!(run(0, seven - 1), expected);
     let mut rng = StdRng::seed_from_u64(1);
     let (_, mut c) = issue(&policy, &mut rng, T0);
     let mut broken = ScriptedRng {

@@ -74,9 +74,22 @@ const fn modulus(digits: u8) -> u64 {
     10u64.pow(digits as u32)
 }
 
-/// A code of `digits` digits, uniform over `0..10^digits`, by rejection sampling:
-/// a 64-bit draw is kept only below the largest multiple of `10^digits` that fits in
-/// 2^64, then reduced, so every value is equally likely (no modulo bias).
+/// 2^64 mod `m`: the draws whose product with `m` has a low half below this are
+/// rejected. Computed from public values only.
+const fn rejection_threshold(m: u64) -> u64 {
+    // 2^64 - m is congruent to 2^64 modulo m.
+    m.wrapping_neg() % m
+}
+
+/// A code of `digits` digits, uniform over `0..10^digits`, by Lemire's
+/// multiply-and-reject method: a 64-bit draw times `m = 10^digits` is a 128-bit
+/// product whose high half is the code. Draws whose low half falls below 2^64 mod `m`
+/// are rejected, which leaves exactly ⌊2^64 / m⌋ draws for every code (no modulo
+/// bias).
+///
+/// No division touches the draw: a division's time depends on its operands on some
+/// CPUs, and on thumbv7em a 64-bit one is a software routine. The product is plain
+/// multiplication on every target we build for.
 ///
 /// # Errors
 /// [`Error::RngFailure`] if [`MAX_DRAWS`] draws in a row are rejected.
@@ -84,15 +97,13 @@ pub(super) fn generate<R: CryptoRng + ?Sized>(digits: u8, rng: &mut R) -> Result
     // The clamp keeps the old contract for out-of-range counts, so `?` cannot fire.
     let digits = Digits::new(digits.clamp(super::policy::MIN_OOB_DIGITS, MAX_OOB_DIGITS))?;
     let m = modulus(digits.get());
-    // 2^64 mod m, computed without 128-bit arithmetic.
-    let excess = (u64::MAX % m).wrapping_add(1) % m;
-    // Keep draws in 0..=u64::MAX - excess: exactly 2^64 - excess values, a multiple of m.
-    let highest = u64::MAX - excess;
+    let threshold = rejection_threshold(m);
     for _ in 0..MAX_DRAWS {
-        let mut draw = rng.next_u64();
-        if draw <= highest {
-            let code = OobCode::from_value(draw % m, digits);
-            draw.zeroize();
+        let mut product = u128::from(rng.next_u64()) * u128::from(m);
+        let accepted = product as u64 >= threshold;
+        let code = OobCode::from_value((product >> 64) as u64, digits);
+        product.zeroize();
+        if accepted {
             return Ok(code);
         }
     }
@@ -130,13 +141,15 @@ mod tests {
     }
 
     #[test]
-    fn acceptance_zone_is_a_multiple_of_the_modulus() {
+    fn rejection_leaves_a_multiple_of_the_modulus_per_code() {
         for digits in 6..=10u8 {
-            let m = u128::from(modulus(digits));
-            let excess = (u64::MAX % modulus(digits)).wrapping_add(1) % modulus(digits);
-            let accepted = (1u128 << 64) - u128::from(excess);
-            assert_eq!(accepted % m, 0, "{digits}");
-            assert!(accepted > (1u128 << 64) - m, "{digits}");
+            let m = modulus(digits);
+            let threshold = rejection_threshold(m);
+            assert_eq!(u128::from(threshold), (1u128 << 64) % u128::from(m), "{digits}");
+            // 2^64 - threshold draws are kept, a whole number of them per code.
+            let kept = (1u128 << 64) - u128::from(threshold);
+            assert_eq!(kept % u128::from(m), 0, "{digits}");
+            assert!(threshold > 0 && threshold < m, "{digits}");
         }
     }
 

@@ -4,8 +4,11 @@ use core::fmt;
 
 use rand_core::CryptoRng;
 
+use subtle::ConditionallySelectable;
+
 use super::code::{self, OobCode};
 use super::policy::{OobChannel, OobPolicy};
+use crate::ct::{FirstMatch, Outcome};
 use crate::error::Error;
 use crate::keyed_hash::{CodeHash, Domain, SALT_LEN, hashes_equal, keyed_hash};
 use crate::server_key::ServerKey;
@@ -180,14 +183,20 @@ impl OobChallenge {
         key.check_id(self.key_id)?;
         let typed = code::parse(code, self.digits)?;
         let hash = keyed_hash(key, Domain::OobCode, &self.salt, typed.as_bytes());
-        let matched = bool::from(hashes_equal(&hash, &self.hash));
+        let hit = hashes_equal(&hash, &self.hash);
         self.revision = self.revision.wrapping_add(1);
-        if matched {
-            self.consumed = true;
-            Ok(())
-        } else {
-            self.attempts_left = self.attempts_left.saturating_sub(1);
-            Err(Error::InvalidCode)
+        // Both fields are written whatever the outcome, selected in constant time;
+        // the one branch is on the decision, as every other check takes it.
+        let mut consumed = u8::from(self.consumed);
+        consumed.conditional_assign(&1, hit);
+        self.consumed = consumed != 0;
+        let fewer = self.attempts_left.saturating_sub(1);
+        self.attempts_left = u8::conditional_select(&fewer, &self.attempts_left, hit);
+        let mut found = FirstMatch::new();
+        found.record(hit, 0);
+        match found.outcome() {
+            Outcome::Found => Ok(()),
+            Outcome::Refused | Outcome::NoMatch => Err(Error::InvalidCode),
         }
     }
 

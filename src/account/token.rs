@@ -1,7 +1,6 @@
 //! Challenge tokens (the seeds' `mfaToken`): 128 random bits, typed by purpose, stored
 //! only as a hash.
 
-use alloc::format;
 use alloc::string::String;
 use core::fmt;
 use core::marker::PhantomData;
@@ -130,8 +129,15 @@ impl<P: TokenPurpose> ChallengeToken<P> {
     /// **Security warning:** together with the user's code, it completes the
     /// challenge. Send it to the client that started the flow only; never log it.
     pub fn to_text(&self) -> SensitiveText {
-        let mut hex = crate::hex::encode(self.bytes.as_slice());
-        let text = format!("{}_{}", P::PURPOSE.name(), hex);
+        // Built in one allocation of the exact size, from a stack buffer that is
+        // wiped: no growing string leaves a copy of the token in freed memory.
+        let mut hex = [0u8; 2 * TOKEN_BYTES];
+        crate::hex::encode_into(self.bytes.as_slice(), &mut hex);
+        let prefix = P::PURPOSE.name();
+        let mut text = String::with_capacity(prefix.len() + 1 + hex.len());
+        text.push_str(prefix);
+        text.push('_');
+        text.push_str(core::str::from_utf8(&hex).unwrap_or_default());
         hex.zeroize();
         SensitiveText::from_string(text)
     }

@@ -30,7 +30,10 @@ fn decode_symbol(c: u8) -> (u8, u8) {
     let is_letter = !(letter >> 15) & ((letter - 26) >> 15);
     let is_digit = !(digit >> 15) & ((digit - 6) >> 15);
     let value = (letter & is_letter) | ((digit + 26) & is_digit);
-    (value.to_le_bytes()[0], (is_letter | is_digit).to_le_bytes()[0])
+    (
+        value.to_le_bytes()[0],
+        (is_letter | is_digit).to_le_bytes()[0],
+    )
 }
 
 /// `0xff` when `a == b`, else `0`.

@@ -110,7 +110,9 @@ mod tests {
     #[test]
     fn nibbles_match_the_plain_rule_for_every_byte() {
         for c in 0..=255u8 {
-            let want = char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok());
+            let want = char::from(c)
+                .to_digit(16)
+                .and_then(|d| u8::try_from(d).ok());
             let (value, ok) = super::decode_nibble(c);
             assert_eq!(ok == 0xff, want.is_some(), "{c}");
             assert!(matches!(ok, 0 | 0xff), "{c}");

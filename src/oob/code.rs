@@ -145,7 +145,11 @@ mod tests {
         for digits in 6..=10u8 {
             let m = modulus(digits);
             let threshold = rejection_threshold(m);
-            assert_eq!(u128::from(threshold), (1u128 << 64) % u128::from(m), "{digits}");
+            assert_eq!(
+                u128::from(threshold),
+                (1u128 << 64) % u128::from(m),
+                "{digits}"
+            );
             // 2^64 - threshold draws are kept, a whole number of them per code.
             let kept = (1u128 << 64) - u128::from(threshold);
             assert_eq!(kept % u128::from(m), 0, "{digits}");

@@ -1,11 +1,12 @@
 //! For the dudect example only, not part of the API: hidden, behind the
 //! `timing-probe` feature, and free to change in any release.
 //!
-//! A check's public result is built after one branch on its outcome, and a hit
-//! builds another result than a miss (an `Ok(TotpMatch)` holds a step and a drift;
-//! an `Err(InvalidCode)` holds nothing), which costs a cycle or two more or less. The dudect example measures that too, so the
-//! probes here stop just before that branch, to show that everything which touches
-//! the secret takes the same time whatever the outcome.
+//! Each probe runs a check up to, and not including, its one branch on the outcome,
+//! so that the example can time everything that touches the secret apart from the
+//! public call, which adds that branch and builds a different `Result` for a hit
+//! than for a miss. The public calls are `#[inline]`, so that branch folds into the
+//! caller's own; out of line, it once made a hit and a miss distinguishable, and
+//! these probes are how that was told apart from a leak of the secret.
 
 use crate::account::{Account, ChallengeToken, TokenPurpose};
 use crate::backup::BackupCodeSet;

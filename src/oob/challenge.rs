@@ -8,7 +8,7 @@ use subtle::ConditionallySelectable;
 
 use super::code::{self, OobCode};
 use super::policy::{OobChannel, OobPolicy};
-use crate::ct::{FirstMatch, Outcome};
+use crate::ct::{FirstMatch, Outcome, Verdict};
 use crate::error::Error;
 use crate::keyed_hash::{CodeHash, Domain, SALT_LEN, hashes_equal, keyed_hash};
 use crate::server_key::ServerKey;
@@ -168,7 +168,24 @@ impl OobChallenge {
     ///    attempt is used.
     /// 6. [`Error::InvalidCode`] for a wrong code; **one attempt is used** (the
     ///    challenge changed: persist it).
+    // Inline for the reason `TotpConfig::verify` is: the caller's branch on the
+    // outcome is then the only one.
+    #[inline]
     pub fn verify(&mut self, code: &str, key: &ServerKey, now: u64) -> Result<(), Error> {
+        match self.check_and_record(code, key, now)?.outcome() {
+            Outcome::Found => Ok(()),
+            Outcome::Refused | Outcome::NoMatch => Err(Error::InvalidCode),
+        }
+    }
+
+    /// Everything [`verify`](Self::verify) does before it branches on the outcome,
+    /// the challenge's changes included.
+    fn check_and_record(
+        &mut self,
+        code: &str,
+        key: &ServerKey,
+        now: u64,
+    ) -> Result<Verdict, Error> {
         if self.consumed {
             return Err(Error::CodeConsumed);
         }
@@ -194,10 +211,7 @@ impl OobChallenge {
         self.attempts_left = u8::conditional_select(&fewer, &self.attempts_left, hit);
         let mut found = FirstMatch::new();
         found.record(hit, 0);
-        match found.outcome() {
-            Outcome::Found => Ok(()),
-            Outcome::Refused | Outcome::NoMatch => Err(Error::InvalidCode),
-        }
+        Ok(found.verdict(&FirstMatch::new()))
     }
 
     /// Replaces the code with a new one (new digits, new salt) hashed under `key`,

@@ -5,7 +5,7 @@ use subtle::ConstantTimeEq;
 use super::code::{Digits, parse_submitted};
 use super::window::{KeyedCodes, generate};
 use super::{Algorithm, OtpCode};
-use crate::ct::{FirstMatch, Outcome, public};
+use crate::ct::{FirstMatch, Outcome, Verdict, public};
 use crate::error::{ConfigError, Error};
 use crate::secret::Secret;
 
@@ -156,7 +156,15 @@ impl HotpConfig {
     /// # Errors
     /// [`Error::MalformedCode`] for input that is not a code; [`Error::InvalidCode`]
     /// when no counter in the window matches.
+    #[inline]
     pub fn verify(&self, secret: &Secret, code: &str, counter: u64) -> Result<HotpMatch, Error> {
+        let (verdict, counter) = self.check(secret, code, counter)?;
+        decide(verdict, counter)
+    }
+
+    /// Everything [`verify`](Self::verify) does before it branches on the outcome:
+    /// the verdict and the matching counter (0 if none), not branched on.
+    fn check(&self, secret: &Secret, code: &str, counter: u64) -> Result<(Verdict, u64), Error> {
         let submitted = parse_submitted(code, self.digits)?;
         let codes = KeyedCodes::new(self.algorithm, secret.expose_secret(), self.digits);
         let mut found = FirstMatch::new();
@@ -169,11 +177,7 @@ impl HotpConfig {
                 candidate,
             );
         }
-        let counter = core::hint::black_box(found.value_or(0));
-        match found.outcome() {
-            Outcome::Found => Ok(HotpMatch { counter }),
-            Outcome::Refused | Outcome::NoMatch => Err(Error::InvalidCode),
-        }
+        Ok((found.verdict(&FirstMatch::new()), found.value_or(0)))
     }
 
     /// RFC 4226 §7.4 resynchronisation: accepts two **consecutive** codes, `first` for
@@ -189,6 +193,7 @@ impl HotpConfig {
     /// # Errors
     /// [`Error::MalformedCode`] if either input is not a code; [`Error::InvalidCode`]
     /// when no consecutive pair in the window matches.
+    #[inline]
     pub fn resync(
         &self,
         secret: &Secret,
@@ -196,6 +201,20 @@ impl HotpConfig {
         second: &str,
         counter: u64,
     ) -> Result<HotpMatch, Error> {
+        let (verdict, counter) = self.check_pair(secret, first, second, counter)?;
+        decide(verdict, counter)
+    }
+
+    /// Everything [`resync`](Self::resync) does before it branches on the outcome:
+    /// the verdict and the counter after the matching pair (0 if none), not
+    /// branched on.
+    fn check_pair(
+        &self,
+        secret: &Secret,
+        first: &str,
+        second: &str,
+        counter: u64,
+    ) -> Result<(Verdict, u64), Error> {
         let first = parse_submitted(first, self.digits)?;
         let second = parse_submitted(second, self.digits)?;
         let codes = KeyedCodes::new(self.algorithm, secret.expose_secret(), self.digits);
@@ -213,11 +232,19 @@ impl HotpConfig {
             found.record(pair_hit, c.saturating_add(1));
             second_hit_after = code.ct_eq(&second) & public(exists);
         }
-        let counter = core::hint::black_box(found.value_or(0));
-        match found.outcome() {
-            Outcome::Found => Ok(HotpMatch { counter }),
-            Outcome::Refused | Outcome::NoMatch => Err(Error::InvalidCode),
-        }
+        Ok((found.verdict(&FirstMatch::new()), found.value_or(0)))
+    }
+}
+
+/// The one branch a HOTP check takes on its outcome. Inline, so that a caller who
+/// only tests the outcome folds it into its own branch (see `TotpConfig::verify`).
+#[inline]
+fn decide(verdict: Verdict, counter: u64) -> Result<HotpMatch, Error> {
+    // Opaque, so the compiler cannot sink this work into the one arm that uses it.
+    let counter = core::hint::black_box(counter);
+    match verdict.outcome() {
+        Outcome::Found => Ok(HotpMatch { counter }),
+        Outcome::Refused | Outcome::NoMatch => Err(Error::InvalidCode),
     }
 }
 

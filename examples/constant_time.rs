@@ -38,8 +38,7 @@ use std::cell::RefCell;
 use dudect_bencher::rand::RngExt as _;
 use dudect_bencher::{BenchRng, Class, CtRunner, ctbench_main};
 use mfa_core::account::{
-    DisableScope, LoginStart, LoginToken, MethodSetup, Mfa, MfaPolicy, RegenerateToken,
-    SetupMaterial, SetupNext,
+    DisableScope, LoginStart, LoginToken, MethodSetup, Mfa, MfaPolicy, SetupMaterial, SetupNext,
 };
 use mfa_core::backup::{BACKUP_CODE_ALPHABET, BackupCodePolicy, BackupCodeSet};
 use mfa_core::{Account, Secret, ServerKey, TotpConfig, timing_probe};
@@ -335,14 +334,23 @@ fn sample_on_copies<T>(
     }
 }
 
+/// Where a record stores its login challenge among the other two.
+#[derive(Clone, Copy)]
+enum LoginAt {
+    /// Login, disable, regenerate.
+    First,
+    /// Disable, regenerate, login.
+    Last,
+    /// Login, regenerate, disable: the login challenge where `First` has it,
+    /// the other two swapped.
+    FirstOthersSwapped,
+}
+
 /// A record with an authenticator enabled and three live challenges (disable,
-/// regenerate, login), the login one opened first or last; its login token, which
-/// depends on `seed` only, and its regenerate token.
-fn record_with_login_at(
-    mfa: &Mfa,
-    login_first: bool,
-    seed: u64,
-) -> (Account, LoginToken, RegenerateToken) {
+/// regenerate, login) stored in `order`; and its login token, which depends on
+/// `seed` only. The disable and regenerate challenges are the same whatever the
+/// order.
+fn record_with_login_at(mfa: &Mfa, order: LoginAt, seed: u64) -> (Account, LoginToken) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut account = Account::new();
     let setup = mfa
@@ -373,29 +381,51 @@ fn record_with_login_at(
             Ok(LoginStart::Required(login)) => login.token,
             _ => unreachable!("MFA is on"),
         };
-    let mut token = login_first.then(|| open_login(&mut account));
-    let mut other = StdRng::seed_from_u64(4);
-    let _ = mfa
-        .begin_disable(&mut account, DisableScope::Everything, &mut other, T)
-        .in_memory()
-        .result
-        .unwrap();
-    let regenerate = mfa
-        .begin_regenerate(&mut account, &mut other, T)
-        .in_memory()
-        .result
-        .unwrap()
-        .token;
-    if token.is_none() {
-        token = Some(open_login(&mut account));
-    }
-    (account, token.unwrap(), regenerate)
+    let open_disable = |account: &mut Account| {
+        let _ = mfa
+            .begin_disable(
+                account,
+                DisableScope::Everything,
+                &mut StdRng::seed_from_u64(4),
+                T,
+            )
+            .in_memory()
+            .result
+            .unwrap();
+    };
+    let open_regenerate = |account: &mut Account| {
+        let _ = mfa
+            .begin_regenerate(account, &mut StdRng::seed_from_u64(6), T)
+            .in_memory()
+            .result
+            .unwrap();
+    };
+    let token = match order {
+        LoginAt::First => {
+            let token = open_login(&mut account);
+            open_disable(&mut account);
+            open_regenerate(&mut account);
+            token
+        }
+        LoginAt::Last => {
+            open_disable(&mut account);
+            open_regenerate(&mut account);
+            open_login(&mut account)
+        }
+        LoginAt::FirstOthersSwapped => {
+            let token = open_login(&mut account);
+            open_regenerate(&mut account);
+            open_disable(&mut account);
+            token
+        }
+    };
+    (account, token)
 }
 
 fn login_challenge_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mfa = server();
-    let (first, first_token, _) = record_with_login_at(&mfa, true, 3);
-    let (last, last_token, _) = record_with_login_at(&mfa, false, 3);
+    let (first, first_token) = record_with_login_at(&mfa, LoginAt::First, 3);
+    let (last, last_token) = record_with_login_at(&mfa, LoginAt::Last, 3);
     let wrong = Secret::from_bytes(&[0xa5; 20]).unwrap();
     let now = T + 60;
     let code = TotpConfig::default().generate(&wrong, now).unwrap();
@@ -421,8 +451,8 @@ fn login_challenge_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
 /// stores it first or in one that stores it last.
 fn challenge_lookup_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mfa = server();
-    let (first, token, _) = record_with_login_at(&mfa, true, 3);
-    let (last, same_token, _) = record_with_login_at(&mfa, false, 3);
+    let (first, token) = record_with_login_at(&mfa, LoginAt::First, 3);
+    let (last, same_token) = record_with_login_at(&mfa, LoginAt::Last, 3);
     assert_eq!(token.lookup_key(), same_token.lookup_key());
     sample_on_copies(runner, rng, (&first, &token), (&last, &token), |a, t| {
         timing_probe::challenge_lookup(a, t).0 == 0
@@ -434,8 +464,26 @@ fn challenge_lookup_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
 /// the harness and memory layout, not from the lookup.
 fn control_challenge_lookup_same_record(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mfa = server();
-    let (first, token, _) = record_with_login_at(&mfa, true, 3);
+    let (first, token) = record_with_login_at(&mfa, LoginAt::First, 3);
     sample_on_copies(runner, rng, (&first, &token), (&first, &token), |a, t| {
+        timing_probe::challenge_lookup(a, t).0 == 0
+    });
+}
+
+/// A second control for `challenge_lookup_first_vs_last`: two records that store the
+/// token first, one with the other two challenges swapped. The match is at the same
+/// position in both, so the lookup does the same work on the same values; only the
+/// records differ, as they do in the test it controls.
+fn control_challenge_lookup_others_swapped(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mfa = server();
+    let (first, token) = record_with_login_at(&mfa, LoginAt::First, 3);
+    let (swapped, same_token) = record_with_login_at(&mfa, LoginAt::FirstOthersSwapped, 3);
+    assert_eq!(token.lookup_key(), same_token.lookup_key());
+    assert_ne!(
+        first.challenge_keys().collect::<Vec<_>>(),
+        swapped.challenge_keys().collect::<Vec<_>>()
+    );
+    sample_on_copies(runner, rng, (&first, &token), (&swapped, &token), |a, t| {
         timing_probe::challenge_lookup(a, t).0 == 0
     });
 }
@@ -444,8 +492,8 @@ fn control_challenge_lookup_same_record(runner: &mut CtRunner, rng: &mut BenchRn
 /// login token of another record, which it does not hold.
 fn challenge_lookup_live_vs_unknown(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mfa = server();
-    let (account, live, _) = record_with_login_at(&mfa, true, 3);
-    let (_, unknown, _) = record_with_login_at(&mfa, true, 5);
+    let (account, live) = record_with_login_at(&mfa, LoginAt::First, 3);
+    let (_, unknown) = record_with_login_at(&mfa, LoginAt::First, 5);
     for _ in 0..SAMPLES {
         let class = class(rng);
         let token = if matches!(class, Class::Left) {
@@ -474,7 +522,7 @@ fn id_bytes(key: &str) -> [u8; 16] {
 /// lie in memory alike.
 fn challenge_scan_first_vs_last_id(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mfa = server();
-    let (record, _, _) = record_with_login_at(&mfa, true, 3);
+    let (record, _) = record_with_login_at(&mfa, LoginAt::First, 3);
     let ids: Vec<[u8; 16]> = record.challenge_keys().map(|k| id_bytes(&k)).collect();
     let (first, last) = (ids[0], ids[ids.len() - 1]);
     assert_eq!(timing_probe::challenge_scan(&record, &first), (0, 0));
@@ -503,6 +551,7 @@ ctbench_main!(
     login_challenge_first_vs_last,
     challenge_lookup_first_vs_last,
     control_challenge_lookup_same_record,
+    control_challenge_lookup_others_swapped,
     challenge_scan_first_vs_last_id,
     challenge_lookup_live_vs_unknown
 );

@@ -555,6 +555,68 @@ fn challenge_lookup_live_vs_unknown(runner: &mut CtRunner, rng: &mut BenchRng) {
     }
 }
 
+/// The lookup alone on one record, for the login token of one of two other
+/// records, neither of which it holds: both classes miss, and only the token's bytes
+/// differ. The single-token test above fails over long runs; if this one does too,
+/// what they measure is which bytes are hashed, not whether a token matched.
+fn control_challenge_lookup_two_unknown(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mfa = server();
+    let (account, _) = record_with_login_at(&mfa, LoginAt::First, 3);
+    let (_, one) = record_with_login_at(&mfa, LoginAt::First, 5);
+    let (_, other) = record_with_login_at(&mfa, LoginAt::First, 7);
+    for token in [&one, &other] {
+        assert_eq!(timing_probe::challenge_lookup(&account, token).0, 2);
+    }
+    for _ in 0..SAMPLES {
+        let class = class(rng);
+        let token = if matches!(class, Class::Left) {
+            &one
+        } else {
+            &other
+        };
+        sample(runner, class, &[(); BATCH], |()| {
+            timing_probe::challenge_lookup(&account, token).0 == 2
+        });
+    }
+}
+
+/// The lookup alone, on one of 16 records for each call: of that record's live
+/// login token (`Left`), or of the login token of one of 16 records it does not
+/// hold (`Right`). The tokens vary within both classes, so what differs between
+/// them is whether the token matched, not which bytes were hashed.
+fn challenge_lookup_live_vs_unknown_many(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mfa = server();
+    let (records, mut tokens): (Vec<Account>, Vec<LoginToken>) = (100..116)
+        .map(|seed| record_with_login_at(&mfa, LoginAt::First, seed))
+        .unzip();
+    // Live and unknown tokens in one vector, so that both lie in memory alike.
+    tokens.extend((200..216).map(|seed| record_with_login_at(&mfa, LoginAt::First, seed).1));
+    let n = records.len();
+    for (i, record) in records.iter().enumerate() {
+        for (j, token) in tokens.iter().enumerate() {
+            let expected = if i == j { 0 } else { 2 };
+            assert_eq!(timing_probe::challenge_lookup(record, token).0, expected);
+        }
+    }
+    for _ in 0..SAMPLES {
+        let class = class(rng);
+        let inputs: Vec<(&Account, &LoginToken)> = (0..BATCH)
+            .map(|_| {
+                let i = rng.random_range(0..n);
+                let j = if matches!(class, Class::Left) {
+                    i
+                } else {
+                    n + rng.random_range(0..n)
+                };
+                (&records[i], &tokens[j])
+            })
+            .collect();
+        sample(runner, class, &inputs, |&(record, token)| {
+            timing_probe::challenge_lookup(record, token).0 == 0
+        });
+    }
+}
+
 /// The bytes behind a lookup key (lower-case hex).
 fn id_bytes(key: &str) -> [u8; 16] {
     let mut id = [0u8; 16];
@@ -602,5 +664,7 @@ ctbench_main!(
     control_challenge_lookup_same_record,
     control_challenge_lookup_others_swapped,
     challenge_scan_first_vs_last_id,
-    challenge_lookup_live_vs_unknown
+    challenge_lookup_live_vs_unknown,
+    control_challenge_lookup_two_unknown,
+    challenge_lookup_live_vs_unknown_many
 );

@@ -38,6 +38,11 @@ impl FirstMatch {
         let not_here = u8::conditional_select(&NO_MATCH, &REFUSED, refused.found);
         Verdict(u8::conditional_select(&not_here, &FOUND, self.found))
     }
+
+    /// The decision for a check where nothing can be refused: found or no match.
+    pub(crate) fn verdict_alone(&self) -> Verdict {
+        self.verdict(&FirstMatch::new())
+    }
 }
 
 const FOUND: u8 = 0;

@@ -165,5 +165,5 @@ pub(crate) fn scan(challenges: &[Challenge], id: &TokenId) -> (Verdict, u64) {
     for (i, challenge) in (0u64..).zip(challenges) {
         found.record(challenge.id.ct_eq(id), i);
     }
-    (found.verdict(&FirstMatch::new()), found.value_or(0))
+    (found.verdict_alone(), found.value_or(0))
 }

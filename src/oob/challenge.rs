@@ -211,7 +211,7 @@ impl OobChallenge {
         self.attempts_left = u8::conditional_select(&fewer, &self.attempts_left, hit);
         let mut found = FirstMatch::new();
         found.record(hit, 0);
-        Ok(found.verdict(&FirstMatch::new()))
+        Ok(found.verdict_alone())
     }
 
     /// Replaces the code with a new one (new digits, new salt) hashed under `key`,

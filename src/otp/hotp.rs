@@ -177,7 +177,7 @@ impl HotpConfig {
                 candidate,
             );
         }
-        Ok((found.verdict(&FirstMatch::new()), found.value_or(0)))
+        Ok((found.verdict_alone(), found.value_or(0)))
     }
 
     /// RFC 4226 §7.4 resynchronisation: accepts two **consecutive** codes, `first` for
@@ -232,7 +232,7 @@ impl HotpConfig {
             found.record(pair_hit, c.saturating_add(1));
             second_hit_after = code.ct_eq(&second) & public(exists);
         }
-        Ok((found.verdict(&FirstMatch::new()), found.value_or(0)))
+        Ok((found.verdict_alone(), found.value_or(0)))
     }
 }
 

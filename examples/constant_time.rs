@@ -18,7 +18,11 @@
 //!   two near misses, a code with its last or its first character changed; and a
 //!   control, the same wrong codes submitted to two different sets.
 //! - Challenge lookup: `verify_login` on a record holding three live challenges, with
-//!   the login challenge stored first or last (the same wrong code in both classes).
+//!   the login challenge stored first or last (the same wrong code in both classes);
+//!   the lookup alone, of a live or an unknown token (one token per class, or drawn
+//!   from 16 records); the scan of one record for its first or last id; and controls
+//!   for what is not the secret (copies of one record, two records with the other
+//!   challenges swapped, two unknown tokens).
 //!
 //! Each sample times [`BATCH`] calls of one class: the clock here ticks in steps of
 //! about 10 ns, so a single half-microsecond call per sample would be mostly rounding.

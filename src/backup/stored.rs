@@ -244,9 +244,8 @@ impl BackupCodeSet {
     ///   alphabet or the wrong number of characters.
     /// - [`Error::BackupCodeUsed`] when it matches a code already used (refused forever).
     /// - [`Error::InvalidCode`] when it matches no code.
-    // Inline, so that a caller who only tests the outcome folds this branch into
-    // its own: an out-of-line copy of it made a hit and a miss take measurably
-    // different times (the dudect example).
+    // Inline for the reason `TotpConfig::verify` is: the caller's branch on the
+    // outcome is then the only one.
     #[inline]
     pub fn consume(
         &mut self,

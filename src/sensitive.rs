@@ -21,9 +21,14 @@ pub struct SensitiveText {
 }
 
 impl SensitiveText {
+    /// `bytes` must be ASCII (base32 or hex text); a byte above 0x7f would lose its
+    /// top bit.
     pub(crate) fn from_ascii(bytes: &[u8]) -> Self {
         let mut text = String::with_capacity(bytes.len());
-        text.extend(bytes.iter().map(|&b| char::from(b)));
+        // The mask tells the compiler that every char is one byte long: without it,
+        // `push` branched on each (secret) byte's value, and the text's length was
+        // computed from them (ct_memcheck).
+        text.extend(bytes.iter().map(|&b| char::from(b & 0x7f)));
         Self {
             text: Zeroizing::new(text),
         }

@@ -106,11 +106,21 @@ impl<P: TokenPurpose> ChallengeToken<P> {
     /// - [`Error::WrongPurpose`] for a well-formed token of another purpose.
     /// - [`Error::ChallengeInvalid`] for anything that is not a token.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let (prefix, hex) = text.trim().split_once('_').ok_or(Error::ChallengeInvalid)?;
+        let (prefix, rest) = text
+            .trim_start()
+            .split_once('_')
+            .ok_or(Error::ChallengeInvalid)?;
         let found = Purpose::ALL
             .into_iter()
             .find(|p| p.name() == prefix)
             .ok_or(Error::ChallengeInvalid)?;
+        // The hex digits are the secret: trailing whitespace is looked for after them
+        // only, so no branch depends on a digit (`rest.trim_end()` tested the last).
+        let hex = rest.get(..2 * TOKEN_BYTES).ok_or(Error::ChallengeInvalid)?;
+        let tail = rest.get(2 * TOKEN_BYTES..).unwrap_or_default();
+        if !tail.trim_end().is_empty() {
+            return Err(Error::ChallengeInvalid);
+        }
         let bytes = crate::hex::decode::<TOKEN_BYTES>(hex).ok_or(Error::ChallengeInvalid)?;
         if found != P::PURPOSE {
             return Err(Error::WrongPurpose {
@@ -137,7 +147,9 @@ impl<P: TokenPurpose> ChallengeToken<P> {
         let mut text = String::with_capacity(prefix.len() + 1 + hex.len());
         text.push_str(prefix);
         text.push('_');
-        text.push_str(core::str::from_utf8(&hex).unwrap_or_default());
+        // Masked, so that each char is known to be one byte: `from_utf8` would
+        // branch on every (secret) digit to validate it.
+        text.extend(hex.iter().map(|&b| char::from(b & 0x7f)));
         hex.zeroize();
         SensitiveText::from_string(text)
     }

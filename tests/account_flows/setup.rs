@@ -212,6 +212,15 @@ fn tokens_are_typed_by_purpose() {
     }
     let back = LoginToken::parse(&format!(" {text}\n")).unwrap();
     assert!(back == login.token);
+    // Only whitespace may follow the 32 digits.
+    for junk in [
+        format!("{text}0"),
+        format!("{text} x"),
+        format!("{text}\u{e9}"),
+    ] {
+        let err = LoginToken::parse(&junk).unwrap_err();
+        assert_eq!(err, Error::ChallengeInvalid, "{junk}");
+    }
     assert!(fx.acct.challenge_keys().any(|k| k == back.lookup_key()));
     let code = fx.next_totp();
     assert_eq!(fx.verify(&back, &code).val(), by(Totp));

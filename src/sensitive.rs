@@ -4,6 +4,7 @@
 use alloc::string::String;
 use core::fmt;
 
+use subtle::ConstantTimeEq;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 /// A string that holds secret material, such as [`Secret::to_base32`] output or an
@@ -13,12 +14,22 @@ use zeroize::{ZeroizeOnDrop, Zeroizing};
 /// zeroed on drop. Read it with [`expose_secret`](SensitiveText::expose_secret), only
 /// to hand it to the user (a QR code, a setup page), never to a log.
 ///
+/// Equality is constant-time in the contents (only the lengths may show).
+///
 /// [`Secret::to_base32`]: crate::Secret::to_base32
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 #[must_use = "this text holds a secret the user must be shown"]
 pub struct SensitiveText {
     text: Zeroizing<String>,
 }
+
+impl PartialEq for SensitiveText {
+    fn eq(&self, other: &Self) -> bool {
+        self.text.as_bytes().ct_eq(other.text.as_bytes()).into()
+    }
+}
+
+impl Eq for SensitiveText {}
 
 impl SensitiveText {
     /// `bytes` must be ASCII (base32 or hex text); a byte above 0x7f would lose its

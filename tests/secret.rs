@@ -144,3 +144,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn sensitive_text_is_equal_only_with_the_same_text() {
+    let a = Secret::from_bytes(&[1; 20]).unwrap();
+    let mut last = [1; 20];
+    last[19] = 2;
+    let b = Secret::from_bytes(&last).unwrap();
+    let longer = Secret::from_bytes(&[1; 25]).unwrap();
+    assert_eq!(a.to_base32(), a.clone().to_base32());
+    assert_ne!(a.to_base32(), b.to_base32(), "the last byte differs");
+    assert_ne!(a.to_base32(), longer.to_base32(), "another length");
+}

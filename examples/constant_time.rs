@@ -17,15 +17,24 @@
 //! - Backup codes (10 in the set): an unused code, a used code, and a wrong code; and
 //!   two near misses, a code with its last or its first character changed; and a
 //!   control, the same wrong codes submitted to two different sets.
-//! - Challenge lookup: `verify_login` on a record holding three live challenges, with
-//!   the login challenge stored first or last (the same wrong code in both classes);
-//!   the lookup alone, of a live or an unknown token (one token per class, or drawn
-//!   from 16 records); the scan of one record for its first or last id; and controls
-//!   for what is not the secret (copies of one record, two records with the other
-//!   challenges swapped, two unknown tokens).
+//! - Challenge lookup: the lookup alone, of a record's own token or another record's
+//!   (2 or 16 records, every record and token used by both classes alike); the scan
+//!   of one record for its first or last id; `verify_login` on a record holding
+//!   three live challenges, with the login challenge stored first or last; and
+//!   controls for what is not the secret (copies of one record, two records with the
+//!   other challenges swapped, two unknown tokens).
+//! - A control outside mfa-core: `subtle`'s comparison of equal against unequal
+//!   arrays.
 //!
 //! Each sample times [`BATCH`] calls of one class: the clock here ticks in steps of
 //! about 10 ns, so a single half-microsecond call per sample would be mostly rounding.
+//!
+//! Inputs are drawn before sampling starts wherever the test allows: work done
+//! between drawing a sample's class and timing it shows in the timing when it
+//! differs by class (different draws, copies from different places), because the
+//! processor is still finishing it when the clock starts. The two-record tests still
+//! copy a record per sample, from a different record in each class: one more thing,
+//! besides the records themselves, that their controls show they measure.
 //!
 //! Run with `cargo run --release --example constant_time` (add
 //! `-- --continuous <name>` to keep sampling one test). An example rather than a
@@ -396,6 +405,8 @@ enum LoginAt {
     /// Login, regenerate, disable: the login challenge where `First` has it,
     /// the other two swapped.
     FirstOthersSwapped,
+    /// Regenerate, login, disable: `First` rotated once more than `Last`.
+    Middle,
 }
 
 /// A record with an authenticator enabled and three live challenges (disable,
@@ -470,6 +481,12 @@ fn record_with_login_at(mfa: &Mfa, order: LoginAt, seed: u64) -> (Account, Login
             open_disable(&mut account);
             token
         }
+        LoginAt::Middle => {
+            open_regenerate(&mut account);
+            let token = open_login(&mut account);
+            open_disable(&mut account);
+            token
+        }
     };
     (account, token)
 }
@@ -540,13 +557,17 @@ fn control_challenge_lookup_others_swapped(runner: &mut CtRunner, rng: &mut Benc
     });
 }
 
-/// The lookup alone (`timing_probe`) on one record: its live login token, or the
-/// login token of another record, which it does not hold.
+/// The lookup alone (`timing_probe`), on two records and their two live login
+/// tokens: a record with its own token (`Left`) or with the other record's, which it
+/// does not hold (`Right`). Each record and each token is used equally often in both
+/// classes, so only whether they match differs.
 fn challenge_lookup_live_vs_unknown(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mfa = server();
-    let (account, live) = record_with_login_at(&mfa, LoginAt::First, 3);
-    let (_, unknown) = record_with_login_at(&mfa, LoginAt::First, 5);
-    lookup_of_two_tokens(runner, rng, &account, &live, &unknown);
+    let (records, tokens): (Vec<Account>, Vec<LoginToken>) = [3, 5]
+        .into_iter()
+        .map(|seed| record_with_login_at(&mfa, LoginAt::First, seed))
+        .unzip();
+    lookup_of_own_or_other_token(runner, rng, &records, &tokens);
 }
 
 /// The lookup alone on one record, for the login token of one of two other
@@ -565,7 +586,7 @@ fn control_challenge_lookup_two_unknown(runner: &mut CtRunner, rng: &mut BenchRn
 }
 
 /// Samples the lookup (`timing_probe`) of `left` or `right` in `account`, one token
-/// per class.
+/// per class, each read where it lies.
 fn lookup_of_two_tokens(
     runner: &mut CtRunner,
     rng: &mut BenchRng,
@@ -586,17 +607,29 @@ fn lookup_of_two_tokens(
     }
 }
 
-/// The lookup alone, on one of 16 records for each call: of that record's live
-/// login token (`Left`), or of the login token of one of 16 records it does not
-/// hold (`Right`). The tokens vary within both classes, which dilutes a difference
-/// that follows the bytes hashed, but with 16 tokens a class does not remove it.
+/// As `challenge_lookup_live_vs_unknown`, on 16 records and their 16 live tokens:
+/// a record with its own token (`Left`), or with the token of one of the other 15
+/// (`Right`).
 fn challenge_lookup_live_vs_unknown_many(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mfa = server();
-    let (records, mut tokens): (Vec<Account>, Vec<LoginToken>) = (100..116)
+    let (records, tokens): (Vec<Account>, Vec<LoginToken>) = (100..116)
         .map(|seed| record_with_login_at(&mfa, LoginAt::First, seed))
         .unzip();
-    // Live and unknown tokens in one vector, so that both lie in memory alike.
-    tokens.extend((200..216).map(|seed| record_with_login_at(&mfa, LoginAt::First, seed).1));
+    lookup_of_own_or_other_token(runner, rng, &records, &tokens);
+}
+
+/// Samples the lookup of `tokens[j]` in `records[j]`, which holds it (`Left`), or in
+/// another record (`Right`). Every token and every record is used equally often in
+/// both classes and read where it lies, so neither its bytes nor its address differs
+/// between the classes. The pairs are drawn before sampling starts, by the same
+/// draws in both classes: work done between the class draw and the timed calls
+/// showed in the timing (drawing the pairs there, this test reached |t| 40).
+fn lookup_of_own_or_other_token(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    records: &[Account],
+    tokens: &[LoginToken],
+) {
     let n = records.len();
     for (i, record) in records.iter().enumerate() {
         for (j, token) in tokens.iter().enumerate() {
@@ -604,21 +637,24 @@ fn challenge_lookup_live_vs_unknown_many(runner: &mut CtRunner, rng: &mut BenchR
             assert_eq!(timing_probe::challenge_lookup(record, token).0, expected);
         }
     }
-    for _ in 0..SAMPLES {
-        let class = class(rng);
-        let inputs: Vec<(&Account, &LoginToken)> = (0..BATCH)
-            .map(|_| {
-                let i = rng.random_range(0..n);
-                let j = if matches!(class, Class::Left) {
-                    i
+    let samples: Vec<(Class, [(usize, usize); BATCH])> = (0..SAMPLES)
+        .map(|_| {
+            let class = class(rng);
+            let pairs = [(); BATCH].map(|()| {
+                let (j, other) = (rng.random_range(0..n), rng.random_range(1..n));
+                let record = if matches!(class, Class::Left) {
+                    j
                 } else {
-                    n + rng.random_range(0..n)
+                    (j + other) % n
                 };
-                (&records[i], &tokens[j])
-            })
-            .collect();
-        sample(runner, class, &inputs, |&(record, token)| {
-            timing_probe::challenge_lookup(record, token).0 == 0
+                (record, j)
+            });
+            (class, pairs)
+        })
+        .collect();
+    for (class, pairs) in samples {
+        sample(runner, class, &pairs, |&(record, token)| {
+            timing_probe::challenge_lookup(&records[record], &tokens[token]).0 == 0
         });
     }
 }
@@ -632,23 +668,56 @@ fn id_bytes(key: &str) -> [u8; 16] {
     id
 }
 
-/// Where a match is, and nothing else (`timing_probe::challenge_scan`): copies of one
-/// record, scanned for its first stored id or its last. Unlike
-/// `challenge_lookup_first_vs_last`, both classes hold the same record, so the copies
-/// lie in memory alike.
+/// Where a match is, and nothing else (`timing_probe::challenge_scan`): three records
+/// that hold the same three live challenges in the three rotations of one order
+/// (after the consumed setup challenge, which every record keeps first until it
+/// expires), each scanned for the first of the three (`Left`) or the last
+/// (`Right`). Each record and each id is used equally often in both classes, so
+/// only the position of the match differs. (Scanning one record for its first or
+/// its last id, which gives the classes different ids, reached |t| 9.8 over 38 M
+/// samples.)
 fn challenge_scan_first_vs_last_id(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mfa = server();
-    let (record, _) = record_with_login_at(&mfa, LoginAt::First, 3);
-    let ids: Vec<[u8; 16]> = record.challenge_keys().map(|k| id_bytes(&k)).collect();
-    let (first, last) = (ids[0], ids[ids.len() - 1]);
-    assert_eq!(timing_probe::challenge_scan(&record, &first), (0, 0));
-    assert_eq!(
-        timing_probe::challenge_scan(&record, &last),
-        (0, ids.len() as u64 - 1)
-    );
-    sample_on_copies(runner, rng, (&record, &first), (&record, &last), |a, id| {
-        timing_probe::challenge_scan(a, id).0 == 0
-    });
+    let records: Vec<Account> = [LoginAt::First, LoginAt::Last, LoginAt::Middle]
+        .into_iter()
+        .map(|order| record_with_login_at(&mfa, order, 3).0)
+        .collect();
+    let ids: Vec<Vec<[u8; 16]>> = records
+        .iter()
+        .map(|r| r.challenge_keys().map(|k| id_bytes(&k)).collect())
+        .collect();
+    let (first, last) = (1, ids[0].len() - 1);
+    for (r, record) in records.iter().enumerate() {
+        assert_eq!(
+            ids[r][first],
+            ids[(r + 1) % 3][last],
+            "rotations of one order"
+        );
+        assert_eq!(timing_probe::challenge_scan(record, &ids[r][first]), (0, 1));
+        assert_eq!(
+            timing_probe::challenge_scan(record, &ids[r][last]),
+            (0, last as u64)
+        );
+    }
+    let samples: Vec<(Class, [(usize, usize); BATCH])> = (0..SAMPLES)
+        .map(|_| {
+            let class = class(rng);
+            let at = if matches!(class, Class::Left) {
+                first
+            } else {
+                last
+            };
+            (
+                class,
+                [(); BATCH].map(|()| (rng.random_range(0..records.len()), at)),
+            )
+        })
+        .collect();
+    for (class, calls) in samples {
+        sample(runner, class, &calls, |&(r, at)| {
+            timing_probe::challenge_scan(&records[r], &ids[r][at]).0 == 0
+        });
+    }
 }
 
 ctbench_main!(
@@ -672,5 +741,29 @@ ctbench_main!(
     challenge_scan_first_vs_last_id,
     challenge_lookup_live_vs_unknown,
     control_challenge_lookup_two_unknown,
-    challenge_lookup_live_vs_unknown_many
+    challenge_lookup_live_vs_unknown_many,
+    control_subtle_equal_vs_unequal
 );
+
+/// A control for what the hardware does with equal data, outside mfa-core: `subtle`'s
+/// comparison of two 16-byte arrays, equal (`Left`) or not (`Right`), every pair
+/// drawn before sampling starts. No branch and no address depends on the bytes; if
+/// this test fails, comparing equal values takes a different time on this machine
+/// than comparing unequal ones, whatever the code does.
+fn control_subtle_equal_vs_unequal(runner: &mut CtRunner, rng: &mut BenchRng) {
+    use subtle::ConstantTimeEq as _;
+    type Pair = ([u8; 16], [u8; 16]);
+    let samples: Vec<(Class, [Pair; BATCH])> = (0..SAMPLES)
+        .map(|_| {
+            let class = class(rng);
+            let pairs = [(); BATCH].map(|()| {
+                let (a, c): ([u8; 16], [u8; 16]) = (rng.random(), rng.random());
+                (a, if matches!(class, Class::Left) { a } else { c })
+            });
+            (class, pairs)
+        })
+        .collect();
+    for (class, pairs) in samples {
+        sample(runner, class, &pairs, |(a, b)| bool::from(a.ct_eq(b)));
+    }
+}

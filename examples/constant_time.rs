@@ -672,8 +672,8 @@ fn id_bytes(key: &str) -> [u8; 16] {
 /// that hold the same three live challenges in the three rotations of one order
 /// (after the consumed setup challenge, which every record keeps first until it
 /// expires), each scanned for the first of the three (`Left`) or the last
-/// (`Right`). Each record and each id is used equally often in both classes, so
-/// only the position of the match differs. (Scanning one record for its first or
+/// (`Right`). Each record and each id is used equally often in both classes, from
+/// the same places in memory, so only the position of the match differs. (Scanning one record for its first or
 /// its last id, which gives the classes different ids, reached |t| 9.8 over 38 M
 /// samples.)
 fn challenge_scan_first_vs_last_id(runner: &mut CtRunner, rng: &mut BenchRng) {
@@ -699,6 +699,16 @@ fn challenge_scan_first_vs_last_id(runner: &mut CtRunner, rng: &mut BenchRng) {
             (0, last as u64)
         );
     }
+    // The looked-up ids are read from a table by value, so that both classes read
+    // each entry equally often (reading `ids[r][first]` or `ids[r][last]`, each
+    // class would read its own places); and each call takes one of 16 copies of its
+    // record and of the table, so that no fixed pair of addresses goes with a class
+    // (with one copy of each, |t| reached 5 to 8 in some processes).
+    let distinct = &ids[0][first..=last];
+    let entry = |r: usize, at: usize| distinct.iter().position(|id| *id == ids[r][at]).unwrap();
+    let n = records.len();
+    let copies: Vec<Account> = (0..16 * n).map(|i| records[i % n].clone()).collect();
+    let table: Vec<[u8; 16]> = (0..16).flat_map(|_| distinct.iter().copied()).collect();
     let samples: Vec<(Class, [(usize, usize); BATCH])> = (0..SAMPLES)
         .map(|_| {
             let class = class(rng);
@@ -707,15 +717,17 @@ fn challenge_scan_first_vs_last_id(runner: &mut CtRunner, rng: &mut BenchRng) {
             } else {
                 last
             };
-            (
-                class,
-                [(); BATCH].map(|()| (rng.random_range(0..records.len()), at)),
-            )
+            let calls = [(); BATCH].map(|()| {
+                let r = rng.random_range(0..n);
+                let (copy, table_copy) = (rng.random_range(0..16), rng.random_range(0..16));
+                (copy * n + r, table_copy * distinct.len() + entry(r, at))
+            });
+            (class, calls)
         })
         .collect();
     for (class, calls) in samples {
-        sample(runner, class, &calls, |&(r, at)| {
-            timing_probe::challenge_scan(&records[r], &ids[r][at]).0 == 0
+        sample(runner, class, &calls, |&(record, k)| {
+            timing_probe::challenge_scan(&copies[record], &table[k]).0 == 0
         });
     }
 }

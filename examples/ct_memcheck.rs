@@ -4,8 +4,8 @@
 //! method, Langley 2010). Unlike the dudect example this is exact and repeatable:
 //! it does not sample the clock, it follows the data.
 //!
-//! Run it with `.ci/ct-memcheck` (valgrind, a release build with debug info, and
-//! the suppression file `ct/declassified.supp`). What this program marks secret:
+//! Run it with `.ci/ct-memcheck` (valgrind, a release build with line tables, and
+//! the checker `.ci/ct_memcheck.py`). What this program marks secret:
 //!
 //! - every byte the CSPRNG returns, so authenticator secrets, challenge tokens,
 //!   salts, backup codes and email/SMS codes are secret from birth, and so is all
@@ -17,9 +17,10 @@
 //! A secret may decide a branch only where the library deliberately reveals a
 //! result the caller is told anyway (a code matched or not; it is well-formed or
 //! not; a random draw was rejected and drawn again). Those places, and nothing
-//! else, are listed in `ct/declassified.supp`; memcheck reports anything not listed
-//! there, and the run fails. `--leaky` runs a comparison with an early exit on a
-//! secret instead, which must be reported: the proof that the method can fail.
+//! else, are listed in `.ci/ct-declassified.txt`; the checker fails the run on any
+//! report charged to another function. `--leaky` runs a comparison with an early
+//! exit on a secret instead, which must be reported: the proof that the method can
+//! fail.
 #![allow(
     unsafe_code,
     clippy::unwrap_used,

@@ -19,22 +19,24 @@
 //!   control, the same wrong codes submitted to two different sets.
 //! - Challenge lookup: the lookup alone, of a record's own token or another record's
 //!   (2 or 16 records, every record and token used by both classes alike); the scan
-//!   of one record for its first or last id; `verify_login` on a record holding
-//!   three live challenges, with the login challenge stored first or last; and
-//!   controls for what is not the secret (copies of one record, two records with the
-//!   other challenges swapped, two unknown tokens).
+//!   for the first or the last of three ids (three rotations of one order);
+//!   `verify_login` on a record holding three live challenges, with the login
+//!   challenge stored first or last; and controls for what is not the secret (copies
+//!   of one record, two records with the other challenges swapped, two unknown
+//!   tokens).
 //! - A control outside mfa-core: `subtle`'s comparison of equal against unequal
 //!   arrays.
 //!
 //! Each sample times [`BATCH`] calls of one class: the clock here ticks in steps of
 //! about 10 ns, so a single half-microsecond call per sample would be mostly rounding.
 //!
-//! Inputs are drawn before sampling starts wherever the test allows: work done
-//! between drawing a sample's class and timing it shows in the timing when it
-//! differs by class (different draws, copies from different places), because the
-//! processor is still finishing it when the clock starts. The two-record tests still
-//! copy a record per sample, from a different record in each class: one more thing,
-//! besides the records themselves, that their controls show they measure.
+//! Inputs are drawn before sampling starts wherever the test allows
+//! ([`sample_drawn_first`]): work done between drawing a sample's class and timing
+//! it shows in the timing when it differs by class (different draws, copies from
+//! different places), because the processor is still finishing it when the clock
+//! starts. The two-record tests still copy a record per sample, from a different
+//! record in each class: one more thing, besides the records themselves, that their
+//! controls show they measure.
 //!
 //! Run with `cargo run --release --example constant_time` (add
 //! `-- --continuous <name>` to keep sampling one test). An example rather than a
@@ -79,6 +81,26 @@ fn sample<I>(runner: &mut CtRunner, class: Class, inputs: &[I], op: impl Fn(&I) 
             std::hint::black_box(op(input));
         }
     });
+}
+
+/// Samples `op` on inputs drawn before sampling starts: for each sample a class,
+/// then [`BATCH`] inputs from `draw`. Work done between drawing a sample's class and
+/// timing it shows in the timing when it differs by class, so none is done there.
+fn sample_drawn_first<I>(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    mut draw: impl FnMut(&mut BenchRng, Class) -> I,
+    op: impl Fn(&I) -> bool,
+) {
+    let samples: Vec<(Class, [I; BATCH])> = (0..SAMPLES)
+        .map(|_| {
+            let class = class(rng);
+            (class, [(); BATCH].map(|()| draw(rng, class)))
+        })
+        .collect();
+    for (class, inputs) in samples {
+        sample(runner, class, &inputs, &op);
+    }
 }
 
 /// What a TOTP test submits: the code of secret A for a window step, a wrong code,
@@ -637,26 +659,20 @@ fn lookup_of_own_or_other_token(
             assert_eq!(timing_probe::challenge_lookup(record, token).0, expected);
         }
     }
-    let samples: Vec<(Class, [(usize, usize); BATCH])> = (0..SAMPLES)
-        .map(|_| {
-            let class = class(rng);
-            let pairs = [(); BATCH].map(|()| {
-                let (j, other) = (rng.random_range(0..n), rng.random_range(1..n));
-                let record = if matches!(class, Class::Left) {
-                    j
-                } else {
-                    (j + other) % n
-                };
-                (record, j)
-            });
-            (class, pairs)
-        })
-        .collect();
-    for (class, pairs) in samples {
-        sample(runner, class, &pairs, |&(record, token)| {
-            timing_probe::challenge_lookup(&records[record], &tokens[token]).0 == 0
-        });
-    }
+    sample_drawn_first(
+        runner,
+        rng,
+        |rng, class| {
+            let (j, other) = (rng.random_range(0..n), rng.random_range(1..n));
+            let record = if matches!(class, Class::Left) {
+                j
+            } else {
+                (j + other) % n
+            };
+            (record, j)
+        },
+        |&(record, token)| timing_probe::challenge_lookup(&records[record], &tokens[token]).0 == 0,
+    );
 }
 
 /// The bytes behind a lookup key (lower-case hex).
@@ -673,9 +689,9 @@ fn id_bytes(key: &str) -> [u8; 16] {
 /// (after the consumed setup challenge, which every record keeps first until it
 /// expires), each scanned for the first of the three (`Left`) or the last
 /// (`Right`). Each record and each id is used equally often in both classes, from
-/// the same places in memory, so only the position of the match differs. (Scanning one record for its first or
-/// its last id, which gives the classes different ids, reached |t| 9.8 over 38 M
-/// samples.)
+/// the same places in memory, so only the position of the match differs. (Scanning
+/// one record for its first or its last id, which gives the classes different ids,
+/// reached |t| 9.8 over 38 M samples.)
 fn challenge_scan_first_vs_last_id(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mfa = server();
     let records: Vec<Account> = [LoginAt::First, LoginAt::Last, LoginAt::Middle]
@@ -709,27 +725,21 @@ fn challenge_scan_first_vs_last_id(runner: &mut CtRunner, rng: &mut BenchRng) {
     let n = records.len();
     let copies: Vec<Account> = (0..16 * n).map(|i| records[i % n].clone()).collect();
     let table: Vec<[u8; 16]> = (0..16).flat_map(|_| distinct.iter().copied()).collect();
-    let samples: Vec<(Class, [(usize, usize); BATCH])> = (0..SAMPLES)
-        .map(|_| {
-            let class = class(rng);
+    sample_drawn_first(
+        runner,
+        rng,
+        |rng, class| {
             let at = if matches!(class, Class::Left) {
                 first
             } else {
                 last
             };
-            let calls = [(); BATCH].map(|()| {
-                let r = rng.random_range(0..n);
-                let (copy, table_copy) = (rng.random_range(0..16), rng.random_range(0..16));
-                (copy * n + r, table_copy * distinct.len() + entry(r, at))
-            });
-            (class, calls)
-        })
-        .collect();
-    for (class, calls) in samples {
-        sample(runner, class, &calls, |&(record, k)| {
-            timing_probe::challenge_scan(&copies[record], &table[k]).0 == 0
-        });
-    }
+            let r = rng.random_range(0..n);
+            let (copy, table_copy) = (rng.random_range(0..16), rng.random_range(0..16));
+            (copy * n + r, table_copy * distinct.len() + entry(r, at))
+        },
+        |&(record, k)| timing_probe::challenge_scan(&copies[record], &table[k]).0 == 0,
+    );
 }
 
 ctbench_main!(
@@ -764,18 +774,13 @@ ctbench_main!(
 /// than comparing unequal ones, whatever the code does.
 fn control_subtle_equal_vs_unequal(runner: &mut CtRunner, rng: &mut BenchRng) {
     use subtle::ConstantTimeEq as _;
-    type Pair = ([u8; 16], [u8; 16]);
-    let samples: Vec<(Class, [Pair; BATCH])> = (0..SAMPLES)
-        .map(|_| {
-            let class = class(rng);
-            let pairs = [(); BATCH].map(|()| {
-                let (a, c): ([u8; 16], [u8; 16]) = (rng.random(), rng.random());
-                (a, if matches!(class, Class::Left) { a } else { c })
-            });
-            (class, pairs)
-        })
-        .collect();
-    for (class, pairs) in samples {
-        sample(runner, class, &pairs, |(a, b)| bool::from(a.ct_eq(b)));
-    }
+    sample_drawn_first(
+        runner,
+        rng,
+        |rng, class| {
+            let (a, c): ([u8; 16], [u8; 16]) = (rng.random(), rng.random());
+            (a, if matches!(class, Class::Left) { a } else { c })
+        },
+        |(a, b)| bool::from(a.ct_eq(b)),
+    );
 }

@@ -23,6 +23,15 @@ pub struct SensitiveText {
     text: Zeroizing<String>,
 }
 
+/// Appends secret ASCII `bytes` (base32 or hex text) to `text` without a branch on
+/// any of them; a byte above 0x7f would lose its top bit.
+pub(crate) fn push_ascii(text: &mut String, bytes: &[u8]) {
+    // The mask tells the compiler that every char is one byte long: without it,
+    // `push` branched on each byte's value, and `from_utf8` validated each, so the
+    // text's length came out of branches on the secret (ct_memcheck).
+    text.extend(bytes.iter().map(|&b| char::from(b & 0x7f)));
+}
+
 impl PartialEq for SensitiveText {
     fn eq(&self, other: &Self) -> bool {
         self.text.as_bytes().ct_eq(other.text.as_bytes()).into()
@@ -36,10 +45,7 @@ impl SensitiveText {
     /// top bit.
     pub(crate) fn from_ascii(bytes: &[u8]) -> Self {
         let mut text = String::with_capacity(bytes.len());
-        // The mask tells the compiler that every char is one byte long: without it,
-        // `push` branched on each (secret) byte's value, and the text's length was
-        // computed from them (ct_memcheck).
-        text.extend(bytes.iter().map(|&b| char::from(b & 0x7f)));
+        push_ascii(&mut text, bytes);
         Self {
             text: Zeroizing::new(text),
         }

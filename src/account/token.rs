@@ -147,9 +147,7 @@ impl<P: TokenPurpose> ChallengeToken<P> {
         let mut text = String::with_capacity(prefix.len() + 1 + hex.len());
         text.push_str(prefix);
         text.push('_');
-        // Masked, so that each char is known to be one byte: `from_utf8` would
-        // branch on every (secret) digit to validate it.
-        text.extend(hex.iter().map(|&b| char::from(b & 0x7f)));
+        crate::sensitive::push_ascii(&mut text, &hex);
         hex.zeroize();
         SensitiveText::from_string(text)
     }

@@ -219,14 +219,14 @@ fn main() -> Result<(), Error> {
             }
             match attempt.result {
                 Err(Error::InvalidCode) => guesses += 1,
-                Err(Error::TooManyAttempts { retry_at: Some(at) }) if account.failures() >= 10 => {
+                Err(Error::TooManyAttempts { retry_at: at }) if account.failures() >= 10 => {
                     println!(
                         "   every code is now refused unheard until t={at} ({} s)",
                         at - now
                     );
                     break 'attack;
                 }
-                Err(Error::TooManyAttempts { retry_at: Some(at) }) => {
+                Err(Error::TooManyAttempts { retry_at: at }) => {
                     now = at; // wait out the growing delay, then start again
                     break;
                 }

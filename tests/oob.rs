@@ -217,7 +217,7 @@ fn verify_checks_in_order() {
             Err(Error::InvalidCode)
         );
     }
-    let dead = Err(Error::TooManyAttempts { retry_at: None });
+    let dead = Err(Error::AttemptsExhausted);
     assert_eq!(c.verify(&code, &key(), T0), dead);
     assert_eq!(c.verify("x", &other_id, T0), dead);
     assert_eq!(c.resend(&key(), &mut rng, T0 + 3_600).map(|_| ()), dead);
@@ -231,7 +231,7 @@ fn resend_replaces_the_code_without_resetting_attempts() {
     let (old, mut c) = issue(&policy, &mut rng, T0);
     c.verify(&wrong(&old, 0), &key(), T0 + 1).unwrap_err();
     assert_eq!(c.next_resend_at(), Some(T0 + 60));
-    let cooldown = Error::ResendCooldown { retry_after: 50 };
+    let cooldown = Error::ResendCooldown { retry_at: T0 + 60 };
     assert_eq!(c.resend(&key(), &mut rng, T0 + 10).unwrap_err(), cooldown);
     assert_eq!(c.revision(), 1);
     let new = c
@@ -285,9 +285,7 @@ fn extreme_times_do_not_panic() {
         expired_at: u64::MAX,
     });
     assert_eq!(c.verify(&code, &key(), u64::MAX), expired);
-    let wait = Error::ResendCooldown {
-        retry_after: u64::MAX,
-    };
+    let wait = Error::ResendCooldown { retry_at: u64::MAX };
     assert_eq!(c.resend(&key(), &mut rng, 0).unwrap_err(), wait);
     assert_eq!(c.next_resend_at(), Some(u64::MAX));
     let (code, mut c) = issue(&OobPolicy::default(), &mut rng, 0);
@@ -391,7 +389,7 @@ impl Model {
                 expired_at: self.expires_at,
             })
         } else if self.attempts_left == 0 {
-            Err(Error::TooManyAttempts { retry_at: None })
+            Err(Error::AttemptsExhausted)
         } else if !same_id {
             Err(Error::ServerKeyMismatch {
                 stored: 1,
@@ -412,12 +410,12 @@ impl Model {
         if self.consumed {
             Err(Error::CodeConsumed)
         } else if self.attempts_left == 0 {
-            Err(Error::TooManyAttempts { retry_at: None })
+            Err(Error::AttemptsExhausted)
         } else if self.resends >= self.policy.max_resends() {
             Err(Error::MaxResendLimit)
         } else if elapsed < cooldown {
             Err(Error::ResendCooldown {
-                retry_after: cooldown - elapsed,
+                retry_at: self.last_sent.saturating_add(cooldown),
             })
         } else {
             Ok(())

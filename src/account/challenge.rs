@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use super::method::{Method, Purpose};
 use super::token::TokenId;
 use crate::ct::{FirstMatch, Outcome, Verdict};
-use crate::oob::OobChallenge;
+use crate::oob::{OobChallenge, OobChannel};
 use crate::otp::TotpConfig;
 use crate::secret::Secret;
 
@@ -22,6 +22,9 @@ pub(crate) enum Factor {
     Authenticator,
     /// An email or SMS code, with its hashed code and counters.
     Oob(OobChallenge),
+    /// An email or SMS method whose code was withheld when the challenge began (a
+    /// delay ran, or the hourly budget was spent): a resend sends the first one.
+    Unsent(OobChannel),
 }
 
 impl Factor {
@@ -29,6 +32,7 @@ impl Factor {
         match self {
             Factor::Authenticator => Method::Authenticator,
             Factor::Oob(oob) => Method::from_channel(oob.channel()),
+            Factor::Unsent(channel) => Method::from_channel(*channel),
         }
     }
 }
@@ -100,6 +104,10 @@ pub(crate) enum Task {
     Disable(DisableScope),
     /// Replace the backup codes.
     Regenerate,
+    /// What is left of a challenge of this purpose once it expired: the token still
+    /// answers "expired" until a new challenge of the purpose replaces it, and
+    /// nothing of what it was enrolling (a pending secret or address) is kept.
+    Expired(Purpose),
 }
 
 impl Task {
@@ -109,6 +117,7 @@ impl Task {
             Task::Setup { .. } => Purpose::Setup,
             Task::Disable(_) => Purpose::Disable,
             Task::Regenerate => Purpose::RegenerateBackupCodes,
+            Task::Expired(purpose) => *purpose,
         }
     }
 
@@ -143,6 +152,22 @@ pub(crate) struct Challenge {
 impl Challenge {
     pub(crate) const fn purpose(&self) -> Purpose {
         self.task.purpose()
+    }
+
+    /// Whether the challenge's lifetime is over at `now` (or it is already a
+    /// tombstone, whatever the clock says).
+    pub(crate) const fn expired(&self, now: u64) -> bool {
+        matches!(self.task, Task::Expired(_)) || now >= self.expires_at
+    }
+
+    /// Turns an expired challenge into its tombstone: the id, purpose, expiry and
+    /// state stay, what it was enrolling goes. Returns whether it changed.
+    pub(crate) fn retire_if_expired(&mut self, now: u64) -> bool {
+        if matches!(self.task, Task::Expired(_)) || now < self.expires_at {
+            return false;
+        }
+        self.task = Task::Expired(self.task.purpose());
+        true
     }
 }
 

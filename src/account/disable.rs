@@ -35,7 +35,8 @@ impl Mfa {
     /// # Errors
     /// [`Error::MfaNotEnabled`]; [`Error::AuthenticatorNotConfigured`] or
     /// [`Error::MethodNotEnabled`] for a method that is not on;
-    /// [`Error::TooManyAttempts`] while locked out; [`Error::TooManyCodesSent`].
+    /// [`Error::TooManyAttempts`] while locked out; [`Error::MfaLocked`]. A code
+    /// that cannot be sent is withheld, as in [`begin_login`](Self::begin_login).
     pub fn begin_disable<'a, R: CryptoRng + ?Sized>(
         &self,
         account: &'a mut Account,
@@ -48,7 +49,7 @@ impl Mfa {
             if let DisableScope::Method(target) = scope {
                 Self::require_enabled(account, target)?;
             }
-            self.check_not_locked(account, now)?;
+            self.check_may_begin(account, now)?;
             self.open_verifying(account, Task::Disable(scope), method, rng, now)
         })
     }
@@ -103,7 +104,8 @@ impl Mfa {
     ///
     /// # Errors
     /// [`Error::MfaNotEnabled`]; [`Error::TooManyAttempts`] while locked out;
-    /// [`Error::TooManyCodesSent`].
+    /// [`Error::MfaLocked`]. A code that cannot be sent is withheld, as in
+    /// [`begin_login`](Self::begin_login).
     pub fn begin_regenerate<'a, R: CryptoRng + ?Sized>(
         &self,
         account: &'a mut Account,
@@ -112,7 +114,7 @@ impl Mfa {
     ) -> Change<'a, PendingChallenge<Regenerate>> {
         self.run(account, now, |account, _| {
             let method = account.default_method.ok_or(Error::MfaNotEnabled)?;
-            self.check_not_locked(account, now)?;
+            self.check_may_begin(account, now)?;
             self.open_verifying(account, Task::Regenerate, method, rng, now)
         })
     }

@@ -47,6 +47,25 @@ pub enum Event {
         /// When codes are accepted again, Unix seconds.
         until: u64,
     },
+    /// The account reached the policy's most consecutive failures
+    /// ([`ThrottlePolicy::max_failures`](super::ThrottlePolicy::max_failures)): its
+    /// second factor is hard-locked until a privileged recovery. Tell the user and
+    /// your support desk; someone has been guessing with the password for a while.
+    MfaLocked {
+        /// The consecutive failures counted.
+        failures: u32,
+    },
+    /// A privileged [`Mfa::unlock`](super::Mfa::unlock) cleared the failure count,
+    /// delay, lockout or hard lock; every method and backup code was kept.
+    Unlocked {
+        /// The consecutive failures that were cleared.
+        failures: u32,
+    },
+    /// A privileged [`Mfa::reset_factors`](super::Mfa::reset_factors) wiped every
+    /// method, backup code and challenge and cleared the failure count. It comes
+    /// after the [`MethodDisabled`](Self::MethodDisabled) and
+    /// [`MfaTurnedOff`](Self::MfaTurnedOff) events of what it wiped.
+    MfaReset,
     /// A correct authenticator code was presented again (its time step was already
     /// used). Counted as a failure; it can mean the code was phished or watched.
     CodeReused {

@@ -7,7 +7,7 @@ use super::challenge::{Factor, PendingMethod, Task};
 use super::change::Change;
 use super::method::Method;
 use super::mfa::Mfa;
-use super::prompt::{Delivery, Prompt};
+use super::prompt::{Delivery, Prompt, Withheld};
 use super::record::Account;
 use super::token::{ChallengeToken, Login, LoginToken, TokenPurpose};
 use super::verify::VerifiedWith;
@@ -48,9 +48,14 @@ impl Mfa {
     /// otherwise a login challenge on the default method (its code sent, for email
     /// and SMS), replacing any login challenge in flight.
     ///
+    /// When the default method's code cannot be sent (a delay after wrong codes
+    /// runs, or the hourly budget of codes is spent), the challenge begins all the
+    /// same, with the delivery withheld and the reason in
+    /// [`Prompt::withheld`]: every other method and the backup codes still work.
+    ///
     /// # Errors
-    /// [`Error::TooManyAttempts`] while locked out; [`Error::TooManyCodesSent`] when
-    /// the hourly budget of codes is spent (switch to the authenticator, or wait).
+    /// [`Error::TooManyAttempts`] while locked out; [`Error::MfaLocked`] when
+    /// hard-locked.
     pub fn begin_login<'a, R: CryptoRng + ?Sized>(
         &self,
         account: &'a mut Account,
@@ -61,7 +66,7 @@ impl Mfa {
             let Some(method) = account.default_method else {
                 return Ok(LoginStart::NotRequired);
             };
-            self.check_not_locked(account, now)?;
+            self.check_may_begin(account, now)?;
             let pending = self.open_verifying(account, Task::Login, method, rng, now)?;
             Ok(LoginStart::Required(pending))
         })
@@ -77,14 +82,16 @@ impl Mfa {
     /// # Errors
     /// 1. [`Error::ChallengeInvalid`], [`Error::ChallengeConsumed`],
     ///    [`Error::ChallengeExpired`].
-    /// 2. [`Error::TooManyAttempts`] with `retry_at` during a delay or lockout (no
-    ///    code is looked at), or `None` when the challenge used its attempts (begin
+    /// 2. [`Error::MfaLocked`] when hard-locked; [`Error::TooManyAttempts`] during a
+    ///    delay or lockout (no code is looked at, wait for `retry_at`);
+    ///    [`Error::AttemptsExhausted`] when the challenge used its attempts (begin
     ///    again).
     /// 3. [`Error::MethodNotEnabled`] / [`Error::AuthenticatorNotConfigured`]: the
     ///    challenge's method was turned off since it began; not counted (switch).
     /// 4. [`Error::MalformedCode`], [`Error::MalformedBackupCode`]: not a code; not
     ///    counted.
     /// 5. [`Error::CodeExpired`]: the email / SMS code expired; resend.
+    ///    [`Error::NoCodeSent`]: the code was withheld; resend.
     /// 6. [`Error::InvalidCode`], [`Error::CodeReused`], [`Error::BackupCodeUsed`]:
     ///    counted.
     pub fn verify_login<'a>(
@@ -106,7 +113,8 @@ impl Mfa {
     /// method"), sending that method's code for email and SMS. The challenge keeps
     /// its attempts and the account its failure count: switching never buys guesses.
     /// Switching to the current method changes nothing and sends nothing (use
-    /// [`resend`](Self::resend)).
+    /// [`resend`](Self::resend)). A code sent here expires with the challenge at the
+    /// latest.
     ///
     /// # Errors
     /// - [`Error::ChallengeInvalid`], [`Error::ChallengeConsumed`],
@@ -114,7 +122,10 @@ impl Mfa {
     /// - [`Error::InvalidMethod`] on an enrolment being confirmed (its factor is the
     ///   new method).
     /// - [`Error::AuthenticatorNotConfigured`], [`Error::MethodNotEnabled`].
-    /// - [`Error::TooManyCodesSent`].
+    /// - To email or SMS, nothing is sent and nothing changes during a delay or
+    ///   lockout ([`Error::TooManyAttempts`]), when hard-locked
+    ///   ([`Error::MfaLocked`]) or when the hourly budget is spent
+    ///   ([`Error::TooManyCodesSent`]).
     pub fn switch_method<'a, P: TokenPurpose, R: CryptoRng + ?Sized>(
         &self,
         account: &'a mut Account,
@@ -131,25 +142,30 @@ impl Mfa {
             }
             let expires_at = challenge.expires_at;
             if challenge.factor.method() == method {
-                return Ok(Self::prompt(account, method, None, expires_at));
+                return Ok(Self::prompt(account, method, None, None, expires_at));
             }
-            let (factor, delivery) = self.factor_for(account, method, rng, now)?;
+            let (factor, delivery) = self.factor_for(account, method, expires_at, rng, now)?;
             Self::challenge_mut(account, index)?.factor = factor;
             account.touch();
-            Ok(Self::prompt(account, method, delivery, expires_at))
+            Ok(Self::prompt(account, method, delivery, None, expires_at))
         })
     }
 
     /// Sends a new email / SMS code for a challenge, replacing the old one (which
-    /// stops working). Attempts are not reset.
+    /// stops working), or the first one when its delivery was withheld
+    /// ([`Prompt::withheld`]). Attempts are not reset. The code expires with the
+    /// challenge at the latest.
     ///
     /// # Errors
     /// - [`Error::ChallengeInvalid`], [`Error::ChallengeConsumed`],
     ///   [`Error::ChallengeExpired`].
     /// - [`Error::ResendOnlyForOob`]: the challenge's method is the authenticator.
-    /// - [`Error::ResendCooldown`] (with the seconds to wait),
-    ///   [`Error::MaxResendLimit`], [`Error::TooManyAttempts`] (the code's attempts
-    ///   are spent), [`Error::TooManyCodesSent`].
+    /// - Nothing is sent and nothing changes during a delay or lockout
+    ///   ([`Error::TooManyAttempts`]), when hard-locked ([`Error::MfaLocked`]) or
+    ///   when the hourly budget is spent ([`Error::TooManyCodesSent`]).
+    /// - [`Error::ResendCooldown`] (with when to ask again),
+    ///   [`Error::MaxResendLimit`], [`Error::AttemptsExhausted`] (the code's
+    ///   attempts are spent).
     pub fn resend<'a, P: TokenPurpose, R: CryptoRng + ?Sized>(
         &self,
         account: &'a mut Account,
@@ -160,10 +176,12 @@ impl Mfa {
         self.run(account, now, |account, _| {
             let index = Self::locate(account, token, now)?;
             let challenge = Self::challenge(account, index)?;
-            let Factor::Oob(oob) = &challenge.factor else {
-                return Err(Error::ResendOnlyForOob);
+            let channel = match &challenge.factor {
+                Factor::Oob(oob) => oob.channel(),
+                Factor::Unsent(channel) => *channel,
+                Factor::Authenticator => return Err(Error::ResendOnlyForOob),
             };
-            let channel = oob.channel();
+            let expires_by = challenge.expires_at;
             let destination = match &challenge.task {
                 Task::Setup {
                     pending: PendingMethod::Email(to) | PendingMethod::Sms(to),
@@ -171,17 +189,26 @@ impl Mfa {
                 } => to.clone(),
                 _ => account.destination(Method::from_channel(channel))?,
             };
-            account.sends.check(now, self.policy.codes_per_hour)?;
+            if let Factor::Unsent(_) = challenge.factor {
+                let (oob, delivery) =
+                    self.send_code(account, channel, &destination, expires_by, rng, now)?;
+                Self::challenge_mut(account, index)?.factor = Factor::Oob(oob);
+                return Ok(delivery);
+            }
+            self.check_may_send(account, now)?;
             let Factor::Oob(oob) = &mut Self::challenge_mut(account, index)?.factor else {
                 return Err(Error::ResendOnlyForOob);
             };
             let code = oob.resend(&self.key, rng, now)?;
+            oob.expire_by(expires_by);
+            let expires_at = oob.expires_at();
             account.sends.spend(now);
             account.touch();
             Ok(Delivery {
                 channel,
                 destination,
                 code,
+                expires_at,
             })
         })
     }
@@ -206,7 +233,9 @@ impl Mfa {
         })
     }
 
-    /// Opens a challenge for `task` that verifies the enabled `method`.
+    /// Opens a challenge for `task` that verifies the enabled `method`. When the
+    /// method's code cannot be sent now, the challenge opens without it (the
+    /// prompt says why), so that the other methods and backup codes still work.
     pub(crate) fn open_verifying<P: TokenPurpose, R: CryptoRng + ?Sized>(
         &self,
         account: &mut Account,
@@ -215,9 +244,31 @@ impl Mfa {
         rng: &mut R,
         now: u64,
     ) -> Result<PendingChallenge<P>, Error> {
-        let (factor, delivery) = self.factor_for(account, method, rng, now)?;
-        let (token, expires_at) = self.open_challenge(account, task, factor, rng, now);
-        let prompt = Self::prompt(account, method, delivery, expires_at);
+        let expires_at = self.challenge_expiry(now);
+        let (factor, delivery, withheld) = match self
+            .factor_for(account, method, expires_at, rng, now)
+        {
+            Ok((factor, delivery)) => (factor, delivery, None),
+            Err(error) => {
+                let (Some(channel), Some(withheld)) = (method.channel(), withheld(&error)) else {
+                    return Err(error);
+                };
+                (Factor::Unsent(channel), None, Some(withheld))
+            }
+        };
+        let token = self.open_challenge(account, task, factor, expires_at, rng);
+        let prompt = Self::prompt(account, method, delivery, withheld, expires_at);
         Ok(PendingChallenge { token, prompt })
+    }
+}
+
+/// The reason to give for a code that could not be sent, when beginning the
+/// challenge anyway is right: a wait that ends. A hard lock is not one (nothing
+/// begins then).
+const fn withheld(error: &Error) -> Option<Withheld> {
+    match *error {
+        Error::TooManyAttempts { retry_at } => Some(Withheld::Throttled { retry_at }),
+        Error::TooManyCodesSent { retry_at } => Some(Withheld::SendLimit { retry_at }),
+        _ => None,
     }
 }

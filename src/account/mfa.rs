@@ -10,8 +10,9 @@ use super::change::{Change, Outcome};
 use super::event::Event;
 use super::method::Method;
 use super::policy::MfaPolicy;
-use super::prompt::{Delivery, Prompt};
+use super::prompt::{Delivery, Prompt, Withheld};
 use super::record::Account;
+use super::throttle::LockState;
 use super::token::{ChallengeToken, TokenPurpose};
 use crate::error::Error;
 use crate::oob::{OobChallenge, OobChannel};
@@ -35,6 +36,12 @@ use crate::server_key::ServerKey;
 ///
 /// and, on any challenge that verifies an enabled method,
 /// [`switch_method`](Self::switch_method) and [`resend`](Self::resend).
+///
+/// For your support desk, two privileged operations restore a hard-locked user or
+/// one who lost every factor, once you have proven who they are some other way:
+/// [`unlock`](Self::unlock) and [`reset_factors`](Self::reset_factors).
+/// [`lock_state`](Self::lock_state) tells you where an account's guessing budget
+/// stands.
 #[derive(Debug)]
 pub struct Mfa {
     pub(crate) policy: MfaPolicy,
@@ -55,7 +62,8 @@ impl Mfa {
     }
 
     /// Runs one operation: whatever it changed becomes one version step, and expired
-    /// challenges are dropped on the way out.
+    /// challenges become tombstones on the way out (their tokens keep answering
+    /// "expired" until a new challenge of the purpose replaces them).
     pub(crate) fn run<'a, T>(
         &self,
         account: &'a mut Account,
@@ -66,23 +74,45 @@ impl Mfa {
         account.dirty = false;
         let mut events = Vec::new();
         let result = op(account, &mut events);
-        let before = account.challenges.len();
-        account.challenges.retain(|c| now < c.expires_at);
-        if account.challenges.len() != before {
+        let mut retired = false;
+        for challenge in &mut account.challenges {
+            retired |= challenge.retire_if_expired(now);
+        }
+        if retired {
             account.touch();
         }
         account.commit();
         Change::new(account, loaded, Outcome { result, events })
     }
 
-    /// Refuses to start anything while the account is locked out.
-    pub(crate) fn check_not_locked(&self, account: &Account, now: u64) -> Result<(), Error> {
-        if account.throttle.locked(now, &self.policy.throttle) {
-            return Err(Error::TooManyAttempts {
-                retry_at: Some(account.throttle.wait_until),
-            });
-        }
-        Ok(())
+    /// Where the account's guessing budget stands at `now` under this policy: open,
+    /// delayed or locked out until a time, or hard-locked until recovery.
+    #[must_use]
+    pub fn lock_state(&self, account: &Account, now: u64) -> LockState {
+        account.throttle.state(now, &self.policy.throttle)
+    }
+
+    /// Refuses to start anything while the account is locked out or hard-locked.
+    pub(crate) fn check_may_begin(&self, account: &Account, now: u64) -> Result<(), Error> {
+        account.throttle.check_may_begin(now, &self.policy.throttle)
+    }
+
+    /// Refuses to look at a code while a delay or lockout runs or the account is
+    /// hard-locked.
+    pub(crate) fn check_may_verify(&self, account: &Account, now: u64) -> Result<(), Error> {
+        account.throttle.check(now, &self.policy.throttle)
+    }
+
+    /// Refuses to send a code while no code would be looked at (a delay, lockout or
+    /// hard lock) or when the hourly budget is spent.
+    pub(crate) fn check_may_send(&self, account: &Account, now: u64) -> Result<(), Error> {
+        self.check_may_verify(account, now)?;
+        account.sends.check(now, self.policy.codes_per_hour)
+    }
+
+    /// When a challenge opened at `now` expires.
+    pub(crate) const fn challenge_expiry(&self, now: u64) -> u64 {
+        now.saturating_add(self.policy.challenge_lifetime)
     }
 
     /// Refuses a method the account has not enabled, with the seeds' error for it.
@@ -94,33 +124,39 @@ impl Mfa {
         }
     }
 
-    /// Issues an email / SMS code to `destination`, within the account's hourly
-    /// budget.
+    /// Issues an email / SMS code to `destination` for a challenge that expires at
+    /// `expires_by` (the code expires then at the latest), when
+    /// [`check_may_send`](Self::check_may_send) allows.
     pub(crate) fn send_code<R: CryptoRng + ?Sized>(
         &self,
         account: &mut Account,
         channel: OobChannel,
         destination: &str,
+        expires_by: u64,
         rng: &mut R,
         now: u64,
     ) -> Result<(OobChallenge, Delivery), Error> {
-        account.sends.check(now, self.policy.codes_per_hour)?;
-        let (code, oob) = OobChallenge::issue(channel, &self.policy.oob, &self.key, rng, now)?;
+        self.check_may_send(account, now)?;
+        let (code, mut oob) = OobChallenge::issue(channel, &self.policy.oob, &self.key, rng, now)?;
+        oob.expire_by(expires_by);
         account.sends.spend(now);
         account.touch();
         let delivery = Delivery {
             channel,
             destination: destination.into(),
             code,
+            expires_at: oob.expires_at(),
         };
         Ok((oob, delivery))
     }
 
-    /// The factor for checking an enabled `method`, sending its code if it has one.
+    /// The factor for checking an enabled `method` on a challenge that expires at
+    /// `expires_by`, sending its code if it has one.
     pub(crate) fn factor_for<R: CryptoRng + ?Sized>(
         &self,
         account: &mut Account,
         method: Method,
+        expires_by: u64,
         rng: &mut R,
         now: u64,
     ) -> Result<(Factor, Option<Delivery>), Error> {
@@ -129,22 +165,22 @@ impl Mfa {
             return Ok((Factor::Authenticator, None));
         };
         let destination = account.destination(method)?;
-        let (oob, delivery) = self.send_code(account, channel, &destination, rng, now)?;
+        let (oob, delivery) =
+            self.send_code(account, channel, &destination, expires_by, rng, now)?;
         Ok((Factor::Oob(oob), Some(delivery)))
     }
 
-    /// Stores a new challenge for `task`, replacing any live challenge of the same
-    /// purpose (the newest one wins), and returns its token and expiry.
+    /// Stores a new challenge for `task` that expires at `expires_at`, replacing any
+    /// challenge of the same purpose (the newest one wins), and returns its token.
     pub(crate) fn open_challenge<P: TokenPurpose, R: CryptoRng + ?Sized>(
         &self,
         account: &mut Account,
         task: Task,
         factor: Factor,
+        expires_at: u64,
         rng: &mut R,
-        now: u64,
-    ) -> (ChallengeToken<P>, u64) {
+    ) -> ChallengeToken<P> {
         let token = ChallengeToken::<P>::generate(rng);
-        let expires_at = now.saturating_add(self.policy.challenge_lifetime);
         account.challenges.retain(|c| c.purpose() != P::PURPOSE);
         account.challenges.push(Challenge {
             id: token.id(),
@@ -155,7 +191,7 @@ impl Mfa {
             consumed: false,
         });
         account.touch();
-        (token, expires_at)
+        token
     }
 
     /// The live challenge `token` stands for.
@@ -182,7 +218,7 @@ impl Mfa {
         if challenge.consumed {
             return Err(Error::ChallengeConsumed);
         }
-        if now >= challenge.expires_at {
+        if challenge.expired(now) {
             return Err(Error::ChallengeExpired {
                 expired_at: challenge.expires_at,
             });
@@ -195,6 +231,7 @@ impl Mfa {
         account: &Account,
         method: Method,
         delivery: Option<Delivery>,
+        withheld: Option<Withheld>,
         expires_at: u64,
     ) -> Prompt {
         Prompt {
@@ -202,6 +239,7 @@ impl Mfa {
             methods: account.methods(),
             hint: account.hint(method),
             delivery,
+            withheld,
             expires_at,
             backup_codes_accepted: account.backup_codes.is_some(),
         }

@@ -6,6 +6,10 @@
 //! [`Change`]: the record to store, and an [`Outcome`] (result and [`Event`]s) that is
 //! read only through storing it. Tokens are typed by purpose ([`LoginToken`],
 //! [`SetupToken`], …) and stored only as hashes.
+//!
+//! Every account has a guessing budget that ends: delays, hourly lockouts, then a
+//! hard lock at [`ThrottlePolicy::max_failures`] consecutive failures, which only
+//! the privileged [`Mfa::unlock`] and [`Mfa::reset_factors`] lift.
 
 pub(crate) mod challenge;
 mod change;
@@ -18,6 +22,7 @@ mod mfa;
 mod policy;
 mod prompt;
 mod record;
+mod recovery;
 #[cfg(feature = "serde")]
 mod serde_impl;
 mod setup;
@@ -33,10 +38,13 @@ pub use event::Event;
 pub use login::{LoginStart, LoginVerified, PendingChallenge};
 pub use method::{Method, Purpose};
 pub use mfa::Mfa;
-pub use policy::{MAX_CHALLENGE_LIFETIME, MAX_LOCKOUT_AFTER, MfaPolicy, ThrottlePolicy};
-pub use prompt::{Delivery, Prompt, SetupMaterial, TotpEnrollment};
+pub use policy::{
+    MAX_CHALLENGE_LIFETIME, MAX_FAILURES, MAX_LOCKOUT_AFTER, MfaPolicy, ThrottlePolicy,
+};
+pub use prompt::{Delivery, Prompt, SetupMaterial, TotpEnrollment, Withheld};
 pub use record::Account;
 pub use setup::{MethodSetup, SetupConfirmed, SetupNext, SetupStarted};
+pub use throttle::LockState;
 pub use token::{
     ChallengeToken, Disable, DisableToken, Login, LoginToken, Regenerate, RegenerateToken, Setup,
     SetupToken, TokenPurpose,

@@ -12,6 +12,11 @@ use crate::otp::TotpConfig;
 /// SP 800-63B-4 §3.2.2 ("no more than 100"), RFC 4226 §7.3.
 pub const MAX_LOCKOUT_AFTER: u8 = 100;
 
+/// The most consecutive failures a [`ThrottlePolicy`] may allow in total before the
+/// hard lock: NIST SP 800-63B-4 §3.2.2 ("no more than 100 consecutive failed
+/// attempts on a single subscriber account").
+pub const MAX_FAILURES: u8 = 100;
+
 /// How an account answers a run of wrong codes. Failures are counted per account,
 /// across every method and challenge, and reset only by a success.
 ///
@@ -22,6 +27,7 @@ pub const MAX_LOCKOUT_AFTER: u8 = 100;
 /// | longest delay (each failure doubles it) | 900 s | at least the first delay |
 /// | failures that lock the account | 10 | 1 to [`MAX_LOCKOUT_AFTER`] |
 /// | lockout | 3,600 s | 1 s or more |
+/// | failures that hard-lock the account | 100 | 1 to [`MAX_FAILURES`] |
 ///
 /// After `free_failures` failures, each wrong code makes the next attempt wait
 /// `first_delay · 2^k`, capped at `max_delay`. At `lockout_after` consecutive failures
@@ -29,6 +35,14 @@ pub const MAX_LOCKOUT_AFTER: u8 = 100;
 /// each further failure locks it again at once. With the defaults a guesser gets 10
 /// codes in about 30 minutes (3 at once, then waits of 30, 60, 120, 240, 480 and
 /// 900 s), then one per hour.
+///
+/// **The budget ends.** At `max_failures` consecutive failures the account's second
+/// factor is *hard-locked*: no code of any kind is looked at, no challenge begins and
+/// nothing is sent, whatever the clock says, until a privileged recovery
+/// ([`Mfa::unlock`](super::Mfa::unlock) or
+/// [`Mfa::reset_factors`](super::Mfa::reset_factors)). So over any length of time at
+/// most `max_failures` wrong codes in a row are ever evaluated against one account:
+/// with the defaults, about 3 days of patient guessing, then nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ThrottlePolicy {
     free_failures: u8,
@@ -36,6 +50,7 @@ pub struct ThrottlePolicy {
     max_delay: u64,
     lockout_after: u8,
     lockout: u64,
+    max_failures: u8,
 }
 
 impl Default for ThrottlePolicy {
@@ -45,16 +60,19 @@ impl Default for ThrottlePolicy {
 }
 
 impl ThrottlePolicy {
-    /// 3 free failures, delays from 30 s doubling to 900 s, lockout for an hour at 10.
+    /// 3 free failures, delays from 30 s doubling to 900 s, lockout for an hour at 10,
+    /// hard lock at 100.
     pub const DEFAULT: Self = ThrottlePolicy {
         free_failures: 3,
         first_delay: 30,
         max_delay: 900,
         lockout_after: 10,
         lockout: 3_600,
+        max_failures: MAX_FAILURES,
     };
 
-    /// A policy with every value given.
+    /// A policy with these delays and lockout, and the hard lock at
+    /// [`MAX_FAILURES`] (change it with [`with_max_failures`](Self::with_max_failures)).
     ///
     /// # Errors
     /// [`ConfigError::Policy`] with [`PolicyField::Throttle`] when `lockout_after` is
@@ -82,7 +100,27 @@ impl ThrottlePolicy {
             max_delay,
             lockout_after,
             lockout,
+            max_failures: MAX_FAILURES,
         })
+    }
+
+    /// The same policy, hard-locking the account at `max_failures` consecutive
+    /// failures. Below `lockout_after` the hard lock comes first and the hourly
+    /// lockout never happens.
+    ///
+    /// Whether an account is hard-locked is read from its failure count under the
+    /// policy in force: lowering the limit hard-locks accounts already at or past it,
+    /// and raising it releases them.
+    ///
+    /// # Errors
+    /// [`ConfigError::Policy`] with [`PolicyField::Throttle`] for 0 or above
+    /// [`MAX_FAILURES`].
+    pub const fn with_max_failures(mut self, max_failures: u8) -> Result<Self, ConfigError> {
+        if max_failures == 0 || max_failures > MAX_FAILURES {
+            return Err(ConfigError::Policy(PolicyField::Throttle));
+        }
+        self.max_failures = max_failures;
+        Ok(self)
     }
 
     /// Consecutive failures answered without delay.
@@ -113,6 +151,12 @@ impl ThrottlePolicy {
     #[must_use]
     pub const fn lockout(&self) -> u64 {
         self.lockout
+    }
+
+    /// Consecutive failures that hard-lock the account until recovery.
+    #[must_use]
+    pub const fn max_failures(&self) -> u8 {
+        self.max_failures
     }
 
     /// The wait imposed after the `failures`-th consecutive failure (below lockout).

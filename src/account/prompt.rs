@@ -18,6 +18,7 @@ pub struct Delivery {
     pub(crate) channel: OobChannel,
     pub(crate) destination: String,
     pub(crate) code: OobCode,
+    pub(crate) expires_at: u64,
 }
 
 impl Delivery {
@@ -49,12 +50,60 @@ impl Delivery {
     }
 }
 
+impl Delivery {
+    /// When the code stops working, Unix seconds: at the latest when its challenge
+    /// expires. For the message ("valid until …").
+    #[must_use]
+    pub const fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+}
+
 impl fmt::Debug for Delivery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Delivery")
             .field("channel", &self.channel)
+            .field("expires_at", &self.expires_at)
             .field("code", &self.code)
             .finish_non_exhaustive()
+    }
+}
+
+/// Why a challenge began without sending its email / SMS code. The challenge is
+/// live all the same: the user can type a backup code or switch to another method
+/// now, or ask for the code with [`Mfa::resend`](super::Mfa::resend) at `retry_at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Withheld {
+    /// A delay after wrong codes runs: no code is sent or looked at before
+    /// `retry_at`.
+    Throttled {
+        /// Unix seconds.
+        retry_at: u64,
+    },
+    /// The account's hourly budget of sent codes is spent.
+    SendLimit {
+        /// Unix seconds.
+        retry_at: u64,
+    },
+}
+
+impl Withheld {
+    /// A stable machine-readable name: `"throttled"` or `"send_limit"`.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Withheld::Throttled { .. } => "throttled",
+            Withheld::SendLimit { .. } => "send_limit",
+        }
+    }
+
+    /// When the code can be asked for, Unix seconds.
+    #[must_use]
+    pub const fn retry_at(&self) -> u64 {
+        match self {
+            Withheld::Throttled { retry_at } | Withheld::SendLimit { retry_at } => *retry_at,
+        }
     }
 }
 
@@ -68,6 +117,7 @@ pub struct Prompt {
     pub(crate) methods: Vec<Method>,
     pub(crate) hint: Option<String>,
     pub(crate) delivery: Option<Delivery>,
+    pub(crate) withheld: Option<Withheld>,
     pub(crate) expires_at: u64,
     pub(crate) backup_codes_accepted: bool,
 }
@@ -101,6 +151,13 @@ impl Prompt {
     /// Moves the delivery out (for a mailer that takes ownership).
     pub fn take_delivery(&mut self) -> Option<Delivery> {
         self.delivery.take()
+    }
+
+    /// Why the email / SMS code of [`method`](Self::method) was not sent, when it
+    /// was not. Tell the user; the other methods and backup codes still work.
+    #[must_use]
+    pub const fn withheld(&self) -> Option<Withheld> {
+        self.withheld
     }
 
     /// When the challenge expires, Unix seconds.

@@ -134,7 +134,7 @@ impl TryFrom<StoredV1> for Account {
                     Task::Setup {
                         confirming: true,
                         ..
-                    }
+                    } | Task::Expired(Purpose::Setup)
                 )
         });
         if orphan {

@@ -108,9 +108,14 @@ impl Mfa {
     /// # Errors
     /// - [`Error::MfaAlreadyEnabled`]: the method is already enabled (seed 003's 409).
     /// - [`Error::InvalidDestination`]: an address or number that cannot be one.
-    /// - [`Error::TooManyAttempts`]: the account is locked out.
-    /// - [`Error::TooManyCodesSent`]: the hourly budget of codes is spent.
-    /// - [`Error::Uri`]: the policy's TOTP config cannot be put in a URI (T0 ≠ 0).
+    /// - [`Error::Uri`]: the account name cannot label an `otpauth://` URI (empty,
+    ///   blank) or the policy's TOTP config cannot be put in one (T0 ≠ 0).
+    /// - [`Error::TooManyAttempts`]: the account is locked out (or, for a first
+    ///   method by email or SMS, a delay runs: no code is sent then);
+    ///   [`Error::MfaLocked`]: it is hard-locked.
+    /// - [`Error::TooManyCodesSent`]: a first method by email or SMS, and the
+    ///   hourly budget of codes is spent. With a method enabled, the step-up's code
+    ///   is withheld instead, as in [`begin_login`](Self::begin_login).
     pub fn begin_setup<'a, R: CryptoRng + ?Sized>(
         &self,
         account: &'a mut Account,
@@ -123,7 +128,7 @@ impl Mfa {
             if account.is_enabled(method) {
                 return Err(Error::MfaAlreadyEnabled { method });
             }
-            self.check_not_locked(account, now)?;
+            self.check_may_begin(account, now)?;
             let pending = match request {
                 MethodSetup::Authenticator { account_name } => PendingMethod::Authenticator {
                     secret: Secret::generate_for(self.policy.totp.algorithm(), rng),
@@ -135,14 +140,17 @@ impl Mfa {
                 }
                 MethodSetup::Sms { number } => PendingMethod::Sms(destination::phone(number)?),
             };
+            self.totp_enrollment(&pending)?;
             match account.default_method {
                 None => {
-                    let (factor, material) = self.confirm_material(account, &pending, rng, now)?;
+                    let expires_at = self.challenge_expiry(now);
+                    let (factor, material) =
+                        self.confirm_material(account, &pending, expires_at, rng, now)?;
                     let task = Task::Setup {
                         pending,
                         confirming: true,
                     };
-                    let (token, expires_at) = self.open_challenge(account, task, factor, rng, now);
+                    let token = self.open_challenge(account, task, factor, expires_at, rng);
                     Ok(SetupStarted {
                         token,
                         expires_at,
@@ -170,11 +178,15 @@ impl Mfa {
     /// with: the secret to show, or the code to send to the new address. The
     /// challenge then expects the new method's code, with fresh attempts.
     ///
+    /// Everything about the request is checked before the code is looked at, so a
+    /// refused request spends no code and resets no count.
+    ///
     /// # Errors
-    /// - [`Error::ChallengeInvalid`], [`Error::ChallengeExpired`]; and
-    ///   [`Error::ChallengeConsumed`] when the step-up is already done.
-    /// - [`Error::TooManyAttempts`], [`Error::InvalidCode`], [`Error::CodeReused`],
-    ///   [`Error::BackupCodeUsed`], malformed codes: as
+    /// - [`Error::ChallengeInvalid`], [`Error::ChallengeExpired`],
+    ///   [`Error::ChallengeConsumed`]; [`Error::StepUpComplete`] when the step-up
+    ///   is already done (go on to [`confirm_setup`](Self::confirm_setup)).
+    /// - [`Error::MfaLocked`], [`Error::TooManyAttempts`], [`Error::InvalidCode`],
+    ///   [`Error::CodeReused`], [`Error::BackupCodeUsed`], malformed codes: as
     ///   [`verify_login`](Self::verify_login).
     /// - [`Error::TooManyCodesSent`] when the new address's code cannot be sent.
     pub fn verify_step_up<'a, R: CryptoRng + ?Sized>(
@@ -187,13 +199,18 @@ impl Mfa {
     ) -> Change<'a, SetupMaterial> {
         self.run(account, now, |account, events| {
             let (index, pending) = Self::setup_stage(account, token, now, false)?;
-            // A step-up that succeeds but cannot send the new address its code would
-            // spend the user's code for nothing.
+            // A step-up that succeeds but cannot go on to the confirmation would
+            // spend the user's code for nothing: everything that could refuse it is
+            // checked first.
+            self.check_may_verify(account, now)?;
+            self.totp_enrollment(&pending)?;
             if pending.method().channel().is_some() {
                 account.sends.check(now, self.policy.codes_per_hour)?;
             }
             self.check_code(account, index, code, now, events)?;
-            let (factor, material) = self.confirm_material(account, &pending, rng, now)?;
+            let expires_by = Self::challenge(account, index)?.expires_at;
+            let (factor, material) =
+                self.confirm_material(account, &pending, expires_by, rng, now)?;
             let challenge = Self::challenge_mut(account, index)?;
             challenge.factor = factor;
             challenge.task = Task::Setup {
@@ -278,7 +295,7 @@ impl Mfa {
 
     /// The live enrolment `token` stands for, and its pending method, if it is at the
     /// stage wanted: the step-up (`confirming == false`; past it, the step-up is
-    /// consumed) or the confirmation (before it, a step-up is required).
+    /// complete) or the confirmation (before it, a step-up is required).
     fn setup_stage(
         account: &Account,
         token: &SetupToken,
@@ -292,42 +309,52 @@ impl Mfa {
                 pending,
             } if *stage == confirming => Ok((index, pending.clone())),
             _ if confirming => Err(Error::StepUpRequired),
-            _ => Err(Error::ChallengeConsumed),
+            _ => Err(Error::StepUpComplete),
         }
     }
 
-    /// The factor and material for confirming `pending`: the pending secret, or a
-    /// code sent to the new address.
+    /// What to show for a pending authenticator: its secret, `otpauth://` URI and
+    /// compatibility report (`None` for email and SMS). Refuses an account name or
+    /// configuration the URI cannot carry.
+    fn totp_enrollment(&self, pending: &PendingMethod) -> Result<Option<TotpEnrollment>, Error> {
+        let PendingMethod::Authenticator {
+            secret,
+            config,
+            account_name,
+        } = pending
+        else {
+            return Ok(None);
+        };
+        let issuer = self.policy.issuer.as_deref();
+        let uri = KeyUri::totp(issuer, account_name, secret.clone(), *config)?;
+        Ok(Some(TotpEnrollment {
+            secret: secret.clone(),
+            uri: uri.to_uri(),
+            compatibility: CompatibilityReport::for_totp(config),
+        }))
+    }
+
+    /// The factor and material for confirming `pending` on a challenge that expires
+    /// at `expires_by`: the pending secret, or a code sent to the new address.
     fn confirm_material<R: CryptoRng + ?Sized>(
         &self,
         account: &mut Account,
         pending: &PendingMethod,
+        expires_by: u64,
         rng: &mut R,
         now: u64,
     ) -> Result<(Factor, SetupMaterial), Error> {
-        match pending {
-            PendingMethod::Authenticator {
-                secret,
-                config,
-                account_name,
-            } => {
-                let issuer = self.policy.issuer.as_deref();
-                let uri = KeyUri::totp(issuer, account_name, secret.clone(), *config)?;
-                let enrollment = TotpEnrollment {
-                    secret: secret.clone(),
-                    uri: uri.to_uri(),
-                    compatibility: CompatibilityReport::for_totp(config),
-                };
-                Ok((
-                    Factor::Authenticator,
-                    SetupMaterial::Authenticator(enrollment),
-                ))
-            }
-            PendingMethod::Email(to) | PendingMethod::Sms(to) => {
-                let channel = pending.method().channel().ok_or(Error::InvalidMethod)?;
-                let (oob, delivery) = self.send_code(account, channel, to, rng, now)?;
-                Ok((Factor::Oob(oob), SetupMaterial::Oob(delivery)))
-            }
+        if let Some(enrollment) = self.totp_enrollment(pending)? {
+            return Ok((
+                Factor::Authenticator,
+                SetupMaterial::Authenticator(enrollment),
+            ));
         }
+        let (PendingMethod::Email(to) | PendingMethod::Sms(to)) = pending else {
+            return Err(Error::InvalidMethod);
+        };
+        let channel = pending.method().channel().ok_or(Error::InvalidMethod)?;
+        let (oob, delivery) = self.send_code(account, channel, to, expires_by, rng, now)?;
+        Ok((Factor::Oob(oob), SetupMaterial::Oob(delivery)))
     }
 }

@@ -18,27 +18,82 @@ pub(crate) struct Throttle {
     pub(crate) wait_until: u64,
 }
 
+/// Where an account's guessing budget stands at a given time: what
+/// [`Mfa::lock_state`](super::Mfa::lock_state) answers, so a server can show it
+/// without knowing the policy's numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LockState {
+    /// Codes are looked at now.
+    Open,
+    /// A delay after recent wrong codes: no code is looked at before `until`.
+    Delayed {
+        /// Unix seconds.
+        until: u64,
+    },
+    /// A lockout after `lockout_after` wrong codes: no code is looked at and no
+    /// challenge begins before `until`.
+    LockedOut {
+        /// Unix seconds.
+        until: u64,
+    },
+    /// The policy's most consecutive failures was reached: nothing works until a
+    /// privileged recovery ([`Mfa::unlock`](super::Mfa::unlock),
+    /// [`Mfa::reset_factors`](super::Mfa::reset_factors)).
+    HardLocked,
+}
+
 impl Throttle {
-    /// Refuses an attempt made while a delay or lockout runs. Checked before a code
-    /// is looked at, so a refused attempt is not a guess and changes nothing.
-    pub(crate) fn check(&self, now: u64) -> Result<(), Error> {
-        if now < self.wait_until {
-            return Err(Error::TooManyAttempts {
-                retry_at: Some(self.wait_until),
-            });
+    /// Where the budget stands at `now` under `policy`.
+    pub(crate) fn state(&self, now: u64, policy: &ThrottlePolicy) -> LockState {
+        if self.failures >= u32::from(policy.max_failures()) {
+            LockState::HardLocked
+        } else if now >= self.wait_until {
+            LockState::Open
+        } else if self.failures >= u32::from(policy.lockout_after()) {
+            LockState::LockedOut {
+                until: self.wait_until,
+            }
+        } else {
+            LockState::Delayed {
+                until: self.wait_until,
+            }
         }
-        Ok(())
     }
 
-    /// Whether the account is locked out (not merely delayed) at `now`.
-    pub(crate) fn locked(&self, now: u64, policy: &ThrottlePolicy) -> bool {
-        self.failures >= u32::from(policy.lockout_after()) && now < self.wait_until
+    /// Refuses an attempt made while hard-locked or while a delay or lockout runs.
+    /// Checked before a code is looked at, so a refused attempt is not a guess and
+    /// changes nothing.
+    pub(crate) fn check(&self, now: u64, policy: &ThrottlePolicy) -> Result<(), Error> {
+        match self.state(now, policy) {
+            LockState::Open => Ok(()),
+            LockState::HardLocked => Err(Error::MfaLocked),
+            LockState::Delayed { until } | LockState::LockedOut { until } => {
+                Err(Error::TooManyAttempts { retry_at: until })
+            }
+        }
     }
 
-    /// Counts one failure at `now`; returns the lockout event when this failure
-    /// locks the account.
+    /// Refuses to begin anything while hard-locked or locked out (a delay alone
+    /// does not stop a challenge from beginning).
+    pub(crate) fn check_may_begin(&self, now: u64, policy: &ThrottlePolicy) -> Result<(), Error> {
+        match self.state(now, policy) {
+            LockState::Open | LockState::Delayed { .. } => Ok(()),
+            LockState::HardLocked => Err(Error::MfaLocked),
+            LockState::LockedOut { until } => Err(Error::TooManyAttempts { retry_at: until }),
+        }
+    }
+
+    /// Counts one failure at `now`; returns the event when this failure locks the
+    /// account (hard, or for the lockout period).
     pub(crate) fn fail(&mut self, now: u64, policy: &ThrottlePolicy) -> Option<Event> {
         self.failures = self.failures.saturating_add(1);
+        if self.failures >= u32::from(policy.max_failures()) {
+            self.wait_until = 0;
+            return Some(Event::MfaLocked {
+                failures: self.failures,
+            });
+        }
         if self.failures >= u32::from(policy.lockout_after()) {
             self.wait_until = now.saturating_add(policy.lockout());
             return Some(Event::LockoutStarted {
@@ -49,7 +104,7 @@ impl Throttle {
         None
     }
 
-    /// A success: the count starts again.
+    /// A success, or a privileged unlock: the count starts again.
     pub(crate) fn succeed(&mut self) {
         *self = Throttle::default();
     }

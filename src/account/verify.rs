@@ -58,8 +58,8 @@ impl Mfa {
     /// the challenge; a success resets the account's count.
     ///
     /// The caller has already [`locate`](Mfa::locate)d the challenge. Checked in this
-    /// order: account delay or lockout, the factor's method still enabled, the
-    /// challenge's attempts, then the code.
+    /// order: account hard lock, delay or lockout, the factor's method still
+    /// enabled, the challenge's attempts, then the code.
     pub(crate) fn check_code(
         &self,
         account: &mut Account,
@@ -68,7 +68,7 @@ impl Mfa {
         now: u64,
         events: &mut Vec<Event>,
     ) -> Result<Proof, Error> {
-        account.throttle.check(now)?;
+        self.check_may_verify(account, now)?;
         let challenge = Self::challenge(account, index)?;
         if !challenge.task.confirming_setup() {
             // A method turned off after the challenge began proves nothing.
@@ -79,7 +79,7 @@ impl Mfa {
             .get_mut(index)
             .ok_or(Error::ChallengeInvalid)?;
         if challenge.attempts_left == 0 {
-            return Err(Error::TooManyAttempts { retry_at: None });
+            return Err(Error::AttemptsExhausted);
         }
         let backup_allowed = !challenge.task.confirming_setup();
         let backup = account
@@ -111,6 +111,7 @@ impl Mfa {
                     step: Some(m.step()),
                 })
             }
+            (None, Factor::Unsent(_)) => return Err(Error::NoCodeSent),
             (None, Factor::Oob(oob)) => {
                 // The code's own counters change only on a match or a wrong code,
                 // both of which mark the account changed below.

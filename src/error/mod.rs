@@ -63,18 +63,30 @@ pub enum Error {
         /// When it expired, Unix seconds.
         expired_at: u64,
     },
-    /// No attempts are left. `retry_at` is when trying again is allowed (Unix
-    /// seconds), or `None` when this code or challenge is dead and a new one is needed.
+    /// A delay or lockout runs after wrong codes: no code is looked at until
+    /// `retry_at`. Waiting helps; a new challenge does not.
     TooManyAttempts {
-        /// When trying again is allowed, if ever.
-        retry_at: Option<u64>,
+        /// When a code will be looked at again, Unix seconds.
+        retry_at: u64,
     },
+    /// This code or challenge took its last wrong attempt and is dead: start a new
+    /// one (send a new code, begin the flow again). Waiting does not help.
+    AttemptsExhausted,
+    /// The account's second factor is hard-locked: it reached the policy's most
+    /// consecutive failures ([`ThrottlePolicy::max_failures`]). No code of any kind
+    /// is looked at and no challenge begins until a privileged recovery
+    /// ([`Mfa::unlock`] or [`Mfa::reset_factors`]). Waiting does not help.
+    ///
+    /// [`ThrottlePolicy::max_failures`]: crate::account::ThrottlePolicy::max_failures
+    /// [`Mfa::unlock`]: crate::account::Mfa::unlock
+    /// [`Mfa::reset_factors`]: crate::account::Mfa::reset_factors
+    MfaLocked,
     /// The one-time code was already used successfully; it cannot be used again.
     CodeConsumed,
     /// A resend came sooner than the cooldown allows.
     ResendCooldown {
-        /// Seconds to wait before a resend is allowed.
-        retry_after: u64,
+        /// When a resend is allowed, Unix seconds.
+        retry_at: u64,
     },
     /// The most resends for this code have been sent.
     MaxResendLimit,
@@ -141,6 +153,15 @@ pub enum Error {
     /// Adding a method while another is enabled needs a fresh code from an enabled
     /// method first ([`Mfa::verify_step_up`](crate::account::Mfa::verify_step_up)).
     StepUpRequired,
+    /// The enrolment's step-up is already done: confirm the new method with its code
+    /// ([`Mfa::confirm_setup`](crate::account::Mfa::confirm_setup)). The token still
+    /// works there.
+    StepUpComplete,
+    /// No email / SMS code was sent for this challenge yet (its delivery was
+    /// withheld: see [`Prompt::withheld`](crate::account::Prompt::withheld)). Ask for
+    /// one with [`Mfa::resend`](crate::account::Mfa::resend), switch to another
+    /// method, or type a backup code. Not counted as a failure.
+    NoCodeSent,
     /// An email address or phone number that cannot be a destination (empty, too
     /// long, no `@`, too few digits).
     InvalidDestination,
@@ -166,6 +187,8 @@ impl Error {
             Error::MalformedBackupCode(_) => "malformed_backup_code",
             Error::CodeExpired { .. } => "code_expired",
             Error::TooManyAttempts { .. } => "too_many_attempts",
+            Error::AttemptsExhausted => "attempts_exhausted",
+            Error::MfaLocked => "mfa_locked",
             Error::CodeConsumed => "code_consumed",
             Error::ResendCooldown { .. } => "resend_cooldown",
             Error::MaxResendLimit => "max_resend_limit",
@@ -184,6 +207,8 @@ impl Error {
             Error::ResendOnlyForOob => "resend_only_for_oob",
             Error::TooManyCodesSent { .. } => "too_many_codes_sent",
             Error::StepUpRequired => "step_up_required",
+            Error::StepUpComplete => "step_up_complete",
+            Error::NoCodeSent => "no_code_sent",
             Error::InvalidDestination => "invalid_destination",
         }
     }
@@ -201,6 +226,8 @@ impl Error {
                 | Error::MalformedBackupCode(_)
                 | Error::CodeExpired { .. }
                 | Error::TooManyAttempts { .. }
+                | Error::AttemptsExhausted
+                | Error::MfaLocked
                 | Error::CodeConsumed
                 | Error::ResendCooldown { .. }
                 | Error::MaxResendLimit
@@ -216,6 +243,8 @@ impl Error {
                 | Error::ResendOnlyForOob
                 | Error::TooManyCodesSent { .. }
                 | Error::StepUpRequired
+                | Error::StepUpComplete
+                | Error::NoCodeSent
                 | Error::InvalidDestination
         )
     }
@@ -238,15 +267,18 @@ impl fmt::Display for Error {
             Error::BackupCodeUsed => f.write_str("this backup code was already used"),
             Error::MalformedBackupCode(e) => write!(f, "malformed backup code: {e}"),
             Error::CodeExpired { expired_at } => write!(f, "the code expired at {expired_at}"),
-            Error::TooManyAttempts { retry_at: Some(t) } => {
-                write!(f, "too many attempts; try again at {t}")
+            Error::TooManyAttempts { retry_at } => {
+                write!(f, "too many attempts; try again at {retry_at}")
             }
-            Error::TooManyAttempts { retry_at: None } => {
-                f.write_str("too many attempts; request a new code")
+            Error::AttemptsExhausted => {
+                f.write_str("no attempts left for this code; start again for a new one")
             }
+            Error::MfaLocked => f.write_str(
+                "too many failed attempts: the second factor is locked until support restores it",
+            ),
             Error::CodeConsumed => f.write_str("the code was already used"),
-            Error::ResendCooldown { retry_after } => {
-                write!(f, "wait {retry_after} s before asking for another code")
+            Error::ResendCooldown { retry_at } => {
+                write!(f, "another code can be sent at {retry_at}")
             }
             Error::MaxResendLimit => f.write_str("no more resends are allowed for this code"),
             Error::ServerKeyMismatch { stored, given } => {
@@ -280,6 +312,12 @@ impl fmt::Display for Error {
                 write!(f, "too many codes sent; try again at {retry_at}")
             }
             Error::StepUpRequired => f.write_str("verify an enabled method before adding another"),
+            Error::StepUpComplete => {
+                f.write_str("the step-up is done; confirm the new method with its code")
+            }
+            Error::NoCodeSent => f.write_str(
+                "no code was sent for this challenge; ask for one, switch method or use a backup code",
+            ),
             Error::InvalidDestination => f.write_str("not a usable email address or phone number"),
         }
     }

@@ -37,7 +37,7 @@ use crate::server_key::ServerKey;
 /// # Limits
 /// - Every wrong code counts against the challenge's attempts, across resends: a
 ///   resend replaces the code but **never resets the count**. When attempts run out
-///   the challenge is dead ([`Error::TooManyAttempts`] with `retry_at: None`) and a
+///   the challenge is dead ([`Error::AttemptsExhausted`]) and a
 ///   resend cannot revive it; the account layer starts a new challenge, which it
 ///   must throttle per account.
 /// - Malformed input (letters, wrong length) is refused with
@@ -160,8 +160,8 @@ impl OobChallenge {
     /// Checked in this order:
     /// 1. [`Error::CodeConsumed`]: the challenge already succeeded once.
     /// 2. [`Error::CodeExpired`] when `now >= expires_at`.
-    /// 3. [`Error::TooManyAttempts`] (`retry_at: None`) when no attempts are left;
-    ///    start a new challenge.
+    /// 3. [`Error::AttemptsExhausted`] when no attempts are left; start a new
+    ///    challenge.
     /// 4. [`Error::ServerKeyMismatch`] when `key` is not the key the code was hashed
     ///    under (load that key).
     /// 5. [`Error::MalformedCode`] for input that is not `digits` ASCII digits; no
@@ -195,7 +195,7 @@ impl OobChallenge {
             });
         }
         if self.attempts_left == 0 {
-            return Err(Error::TooManyAttempts { retry_at: None });
+            return Err(Error::AttemptsExhausted);
         }
         key.check_id(self.key_id)?;
         let typed = code::parse(code, self.digits)?;
@@ -228,12 +228,12 @@ impl OobChallenge {
     /// # Errors
     /// Checked in this order; none of them changes the challenge:
     /// 1. [`Error::CodeConsumed`]: the challenge already succeeded.
-    /// 2. [`Error::TooManyAttempts`] (`retry_at: None`) when no attempts are left: a
-    ///    resend does not revive a dead challenge; start a new one (throttled per
-    ///    account by the account layer).
+    /// 2. [`Error::AttemptsExhausted`] when no attempts are left: a resend does not
+    ///    revive a dead challenge; start a new one (throttled per account by the
+    ///    account layer).
     /// 3. [`Error::MaxResendLimit`] when every allowed resend was used.
     /// 4. [`Error::ResendCooldown`] when the last send was less than the cooldown
-    ///    ago; `retry_after` is the seconds left.
+    ///    ago; `retry_at` is when a resend is allowed.
     /// 5. [`Error::RngFailure`] if the generator is broken.
     pub fn resend<R: CryptoRng + ?Sized>(
         &mut self,
@@ -245,7 +245,7 @@ impl OobChallenge {
             return Err(Error::CodeConsumed);
         }
         if self.attempts_left == 0 {
-            return Err(Error::TooManyAttempts { retry_at: None });
+            return Err(Error::AttemptsExhausted);
         }
         if self.resends_used >= self.max_resends {
             return Err(Error::MaxResendLimit);
@@ -253,7 +253,7 @@ impl OobChallenge {
         let elapsed = now.saturating_sub(self.last_sent_at);
         if elapsed < self.resend_cooldown {
             return Err(Error::ResendCooldown {
-                retry_after: self.resend_cooldown - elapsed,
+                retry_at: self.last_sent_at.saturating_add(self.resend_cooldown),
             });
         }
         let (code, salt, hash) = fresh_code(self.digits, key, rng)?;
@@ -265,6 +265,14 @@ impl OobChallenge {
         self.resends_used = self.resends_used.saturating_add(1);
         self.revision = self.revision.wrapping_add(1);
         Ok(code)
+    }
+
+    /// Makes the code expire at `at` if it would outlive it: a code sent for an
+    /// account challenge never outlives the challenge.
+    pub(crate) fn expire_by(&mut self, at: u64) {
+        if at < self.expires_at {
+            self.expires_at = at;
+        }
     }
 }
 

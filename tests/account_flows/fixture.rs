@@ -4,9 +4,9 @@
 use std::fmt::Debug;
 
 use mfa_core::account::{
-    ChallengeToken, Delivery, Disable, DisableScope, DisableToken, Disabled, Login, LoginToken,
-    PendingChallenge, Prompt, Regenerate, SetupConfirmed, SetupMaterial, SetupStarted, SetupToken,
-    TokenPurpose, VerifiedWith,
+    ChallengeToken, Delivery, Disable, DisableScope, DisableToken, Disabled, LockState, Login,
+    LoginToken, PendingChallenge, Prompt, Regenerate, SetupConfirmed, SetupMaterial, SetupStarted,
+    SetupToken, TokenPurpose, VerifiedWith,
 };
 use mfa_core::{
     Account, Error, Event, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, Outcome,
@@ -23,7 +23,7 @@ pub(crate) const APP: MethodSetup<'static> = MethodSetup::Authenticator {
 };
 pub(crate) const MAIL: MethodSetup<'static> = MethodSetup::Email { address: EMAIL };
 pub(crate) const TEXT: MethodSetup<'static> = MethodSetup::Sms { number: PHONE };
-pub(crate) const DEAD: Error = Error::TooManyAttempts { retry_at: None };
+pub(crate) const DEAD: Error = Error::AttemptsExhausted;
 
 /// An outcome read in one call: the value, or the error.
 pub(crate) trait Read<T> {
@@ -67,9 +67,7 @@ pub(crate) fn used(remaining: usize) -> Event {
 }
 
 pub(crate) fn wait(until: u64) -> Error {
-    Error::TooManyAttempts {
-        retry_at: Some(until),
-    }
+    Error::TooManyAttempts { retry_at: until }
 }
 
 pub(crate) fn codes(plain: &PlainBackupCodes) -> Vec<String> {
@@ -176,6 +174,15 @@ impl Fx {
         }
     }
 
+    /// A login challenge, or `None` when the account is hard-locked.
+    pub(crate) fn login_or_locked(&mut self) -> Option<PendingChallenge<Login>> {
+        match self.begin_login().result {
+            Ok(LoginStart::Required(pending)) => Some(pending),
+            Err(Error::MfaLocked) => None,
+            other => panic!("sign-in began with {other:?}"),
+        }
+    }
+
     /// Switches a challenge to `m` and returns the code the user then types.
     pub(crate) fn code_via<P: TokenPurpose>(
         &mut self,
@@ -243,5 +250,14 @@ impl Fx {
     pub(crate) fn begin_regen(&mut self) -> Outcome<PendingChallenge<Regenerate>> {
         let (a, r, n) = (&mut self.acct, &mut self.rng, self.now);
         self.mfa.begin_regenerate(a, r, n).in_memory()
+    }
+    pub(crate) fn unlock(&mut self) -> Outcome<u32> {
+        self.mfa.unlock(&mut self.acct, self.now).in_memory()
+    }
+    pub(crate) fn reset(&mut self) -> Outcome<Vec<Method>> {
+        self.mfa.reset_factors(&mut self.acct, self.now).in_memory()
+    }
+    pub(crate) fn lock_state(&self) -> LockState {
+        self.mfa.lock_state(&self.acct, self.now)
     }
 }

@@ -12,6 +12,7 @@ mod disable;
 mod fixture;
 mod login;
 mod persistence;
+mod recovery;
 mod redaction;
 mod regenerate;
 mod resend;

@@ -2,7 +2,9 @@
 
 use mfa_core::Method::{Authenticator as Totp, Email};
 use mfa_core::OobChannel::Email as ByEmail;
-use mfa_core::{Error, MfaPolicy, OobPolicy};
+use mfa_core::account::DisableScope::Everything;
+use mfa_core::account::Withheld;
+use mfa_core::{Error, MfaPolicy, OobPolicy, SetupNext};
 
 use crate::fixture::{APP, EMAIL, Fx, MAIL, Read, TEXT, by, is};
 
@@ -16,7 +18,9 @@ fn resend_only_for_email_and_sms_with_cooldown_and_limit() {
     fx.now += 10;
     let version = fx.acct.version();
     let err = fx.resend(&login.token).fail();
-    let cooldown = Error::ResendCooldown { retry_after: 50 };
+    let cooldown = Error::ResendCooldown {
+        retry_at: fx.now + 50,
+    };
     is(err, cooldown, "resend_cooldown");
     assert_eq!(fx.acct.version(), version);
     for _ in 0..3 {
@@ -75,9 +79,58 @@ fn too_many_codes_sent_in_an_hour() {
     let backup = fx.backup[0].clone();
     assert_eq!(fx.step_up(&started.token, &backup).fail(), spent);
     assert_eq!(fx.acct.backup_codes_remaining(), Some(10));
+    // With email the default, sign-in still begins: the code is withheld, and the
+    // app and the backup codes work.
     fx.set_default(Email).val();
-    assert_eq!(fx.begin_login().fail(), spent);
-    assert_eq!(fx.setup(TEXT).fail(), spent);
+    let withheld = Some(Withheld::SendLimit {
+        retry_at: window_end,
+    });
+    let login = fx.login();
+    assert!(login.prompt.delivery().is_none());
+    assert_eq!(login.prompt.withheld(), withheld);
+    let (version, failures) = (fx.acct.version(), fx.acct.failures());
+    let err = fx.verify(&login.token, "123456").fail();
+    is(err, Error::NoCodeSent, "no_code_sent");
+    assert_eq!((fx.acct.version(), fx.acct.failures()), (version, failures));
+    assert_eq!(fx.resend(&login.token).fail(), spent);
+    let backup = fx.backup[1].clone();
+    assert!(fx.verify(&login.token, &backup).result.is_ok());
+    let login = fx.login();
+    assert!(fx.switch(&login.token, Totp).result.is_ok());
+    let code = fx.next_totp();
+    assert_eq!(fx.verify(&login.token, &code).val(), by(Totp));
+    // Disable, regenerate and adding a method begin too, with the code withheld.
+    let disable = fx.begin_disable(Everything).val();
+    assert_eq!(disable.prompt.withheld(), withheld);
+    let regen = fx.begin_regen().val();
+    assert_eq!(regen.prompt.withheld(), withheld);
+    let SetupNext::StepUp(prompt) = fx.setup(TEXT).val().next else {
+        panic!("email is on: step up first")
+    };
+    assert_eq!(prompt.withheld(), withheld);
     fx.now = window_end;
     assert!(fx.login().prompt.delivery().is_some());
+}
+
+/// A code sent for a challenge (first, resent or switched to) expires with the
+/// challenge at the latest: a resend 61 s in does not outlive it.
+#[test]
+fn a_code_never_outlives_its_challenge() {
+    let mut fx = Fx::enabled(&[APP, MAIL]);
+    fx.set_default(Email).val();
+    let mut login = fx.login();
+    let end = login.prompt.expires_at();
+    let first = login.prompt.take_delivery().unwrap();
+    assert_eq!(first.expires_at(), end);
+    fx.now += 61;
+    let sent = fx.resend(&login.token).val();
+    assert_eq!(sent.expires_at(), end, "not {}", fx.now + 600);
+    fx.now += 61;
+    assert!(fx.switch(&login.token, Totp).result.is_ok());
+    let mut prompt = fx.switch(&login.token, Email).val();
+    let switched = prompt.take_delivery().unwrap();
+    assert_eq!(switched.expires_at(), end);
+    fx.now = end - 1;
+    let code = switched.code().as_str();
+    assert_eq!(fx.verify(&login.token, code).val(), by(Email));
 }

@@ -100,8 +100,9 @@ fn adding_a_method_needs_a_step_up_with_a_method_or_a_backup_code() {
         panic!("email sends a code");
     };
     assert_eq!((mail.destination(), fx.acct.failures()), (EMAIL, 0));
+    // The step-up is done and the token now confirms: the answer says go on.
     let again = fx.step_up(token, &code).fail();
-    is(again, Error::ChallengeConsumed, "mfa_token_consumed");
+    is(again, Error::StepUpComplete, "step_up_complete");
     // Only the new method's code confirms it: a backup code is not one.
     let backup = fx.backup[0].clone();
     let refused = fx.confirm(token, &backup).fail();
@@ -183,9 +184,31 @@ fn confirm_refuses_wrong_malformed_unknown_consumed_and_expired() {
         expired_at: T0 + 600,
     };
     is(err, expired, "mfa_token_expired");
-    assert_eq!(fx.acct.version(), version + 1, "the challenge is dropped");
-    assert_eq!(fx.acct.challenge_keys().count(), 0);
+    assert_eq!(
+        fx.acct.version(),
+        version + 1,
+        "the challenge became a tombstone"
+    );
     assert!(!fx.acct.mfa_enabled());
+    // The token keeps answering "expired", not "invalid", and the tombstone holds
+    // nothing of the pending secret.
+    let err = fx.confirm(&started.token, &fx.totp_at(fx.now)).fail();
+    is(err, expired, "mfa_token_expired");
+    assert_eq!(fx.acct.version(), version + 1, "nothing more changed");
+    assert_eq!(fx.acct.challenge_keys().count(), 1);
+    #[cfg(feature = "serde")]
+    {
+        let stored = serde_json::to_string(&fx.acct).unwrap();
+        let secret = fx.app.as_ref().unwrap().to_base32();
+        assert!(!stored.contains(secret.expose_secret()), "{stored}");
+        assert!(!stored.contains(EMAIL), "{stored}");
+    }
+    // Until a new enrolment replaces it.
+    let again = fx.setup(APP).val();
+    assert_eq!(fx.acct.challenge_keys().count(), 1);
+    let err = fx.confirm(&started.token, &fx.totp_at(fx.now)).fail();
+    is(err, Error::ChallengeInvalid, "mfa_token_invalid");
+    assert!(fx.confirm(&again.token, "000000").result.is_err());
 }
 
 #[test]
@@ -224,4 +247,36 @@ fn tokens_are_typed_by_purpose() {
     assert!(fx.acct.challenge_keys().any(|k| k == back.lookup_key()));
     let code = fx.next_totp();
     assert_eq!(fx.verify(&back, &code).val(), by(Totp));
+}
+
+/// A request refused for what it asks spends nothing: an account name the app
+/// cannot show is refused when the enrolment begins, before any step-up could
+/// spend a code on it; a step-up refused for the account's state (here, the hourly
+/// budget, so the new address could not be sent its code) keeps the code typed.
+#[test]
+fn a_refused_enrolment_spends_nothing() {
+    let mut fx = Fx::enabled(&[MAIL]);
+    let version = fx.acct.version();
+    let blank = MethodSetup::Authenticator {
+        account_name: "   ",
+    };
+    let err = fx.setup(blank).fail();
+    assert_eq!(err.code(), "invalid_otpauth_uri");
+    assert_eq!(fx.acct.version(), version, "nothing began");
+
+    // Enrolling email sent the first code of the hour; nine step-ups send the rest.
+    for _ in 0..9 {
+        fx.now += 1;
+        let SetupNext::StepUp(prompt) = fx.setup(TEXT).val().next else {
+            panic!("email is on: step up first")
+        };
+        assert!(prompt.delivery().is_some());
+    }
+    let started = fx.setup(TEXT).val();
+    let backup = fx.backup[0].clone();
+    let failures = fx.acct.failures();
+    let err = fx.step_up(&started.token, &backup).fail();
+    assert!(matches!(err, Error::TooManyCodesSent { .. }), "{err:?}");
+    assert_eq!(fx.acct.backup_codes_remaining(), Some(10));
+    assert_eq!(fx.acct.failures(), failures);
 }

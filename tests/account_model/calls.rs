@@ -74,6 +74,10 @@ pub(crate) enum Call {
     VerifyDisable(DisableToken, String),
     BeginRegenerate,
     VerifyRegenerate(RegenerateToken, String),
+    /// The support desk's unlock.
+    Unlock,
+    /// The support desk's reset of every factor.
+    Reset,
 }
 
 impl Call {
@@ -113,6 +117,8 @@ pub(crate) enum Reply {
     RegeneratePending(PendingChallenge<Regenerate>),
     Disabled(Disabled),
     Codes(PlainBackupCodes),
+    Unlocked(u32),
+    Reset(Vec<Method>),
 }
 
 pub(crate) struct Applied {
@@ -208,6 +214,8 @@ pub(crate) fn apply(
             mfa.verify_regenerate(account, t, code, rng, now),
             Reply::Codes
         ),
+        Call::Unlock => run!(mfa.unlock(account, now), Reply::Unlocked),
+        Call::Reset => run!(mfa.reset_factors(account, now), Reply::Reset),
     }
 }
 
@@ -231,7 +239,7 @@ fn tag(reply: &Reply) -> String {
     match reply {
         Reply::Started(s) => match &s.next {
             SetupNext::Confirm(m) => format!("confirm:{}", material_tag(m)),
-            SetupNext::StepUp(p) => format!("step_up:{}", p.method()),
+            SetupNext::StepUp(p) => format!("step_up:{}{}", p.method(), withheld(p)),
         },
         Reply::Material(m) => format!("material:{}", material_tag(m)),
         Reply::Confirmed(c) => format!(
@@ -241,12 +249,16 @@ fn tag(reply: &Reply) -> String {
             c.backup_codes.as_ref().map_or(0, PlainBackupCodes::len)
         ),
         Reply::Login(LoginStart::NotRequired) => "not_required".to_owned(),
-        Reply::Login(LoginStart::Required(p)) => format!("login:{}", p.prompt.method()),
+        Reply::Login(LoginStart::Required(p)) => {
+            format!("login:{}{}", p.prompt.method(), withheld(&p.prompt))
+        }
         Reply::Verified(v) => with_tag(v.with),
         Reply::Prompt(p) => format!("prompt:{}:{}", p.method(), p.delivery().is_some()),
         Reply::Delivery(d) => format!("delivery:{}", d.channel()),
-        Reply::DisablePending(p) => format!("pending:{}", p.prompt.method()),
-        Reply::RegeneratePending(p) => format!("pending:{}", p.prompt.method()),
+        Reply::DisablePending(p) => format!("pending:{}{}", p.prompt.method(), withheld(&p.prompt)),
+        Reply::RegeneratePending(p) => {
+            format!("pending:{}{}", p.prompt.method(), withheld(&p.prompt))
+        }
         Reply::Disabled(d) => format!(
             "disabled:{:?}:{:?}:{}",
             d.disabled,
@@ -254,6 +266,20 @@ fn tag(reply: &Reply) -> String {
             with_tag(d.with)
         ),
         Reply::Codes(c) => format!("codes:{}", c.len()),
+        Reply::Unlocked(failures) => format!("unlocked:{failures}"),
+        Reply::Reset(removed) => format!("reset:{removed:?}"),
+    }
+}
+
+/// Why a prompt's code was withheld, if it was; a withheld code is never also
+/// delivered.
+fn withheld(prompt: &Prompt) -> String {
+    match prompt.withheld() {
+        None => String::new(),
+        Some(w) => {
+            assert!(prompt.delivery().is_none(), "a withheld code was delivered");
+            format!(":withheld:{}@{}", w.code(), w.retry_at())
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 mod checks;
 mod resolve;
 
-use mfa_core::account::{LoginStart, Method, Mfa, SetupMaterial, SetupNext, VerifiedWith};
+use mfa_core::account::{
+    LockState, LoginStart, Method, Mfa, Prompt, SetupMaterial, SetupNext, VerifiedWith,
+};
 use mfa_core::{Account, Error, Event};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -36,6 +38,11 @@ pub(crate) struct Stats {
     pub(crate) resends: usize,
     pub(crate) reloads: usize,
     pub(crate) shadowed: usize,
+    pub(crate) hard_locks: usize,
+    pub(crate) refused_while_hard_locked: usize,
+    pub(crate) withheld: usize,
+    pub(crate) unlocks: usize,
+    pub(crate) resets: usize,
 }
 
 /// What the harness knows about a call before making it.
@@ -85,6 +92,11 @@ impl Harness {
     fn op(&mut self, op: &Op) {
         match *op {
             Op::Advance(seconds) => self.now += seconds,
+            Op::WaitOut => {
+                if let Some(at) = self.account.retry_at(self.now) {
+                    self.now = at;
+                }
+            }
             Op::Reload => {
                 let before = json(&self.account);
                 let back = reload(&self.account);
@@ -115,6 +127,7 @@ impl Harness {
         let before = json(&self.account);
         let version_before = self.account.version();
         let retry_before = self.account.retry_at(now);
+        let hard_before = self.mfa.lock_state(&self.account, now) == LockState::HardLocked;
         let methods_before = self.account.methods();
         let persist = step % 3 == 1;
         let seed = self.seed ^ (step as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -177,7 +190,7 @@ impl Harness {
         let expected = self
             .model
             .apply(call, now, &applied.result, &mut expected_events);
-        self.model.drop_expired(now);
+        self.model.retire_expired(now);
         assert!(
             same(&expected, &actual),
             "{at}: the model expected {expected:?}, the library answered {actual:?}"
@@ -218,7 +231,25 @@ impl Harness {
             assert_eq!(applied.saves, saves, "{at}: persist was called wrongly");
         }
 
-        self.check_codes(call, ctx, &applied, retry_before, &at);
+        // Nothing is sent while a delay, lockout or hard lock runs.
+        if retry_before.is_some() || hard_before {
+            assert!(
+                !sends_a_code(&applied.result),
+                "{at}: a code was sent while the account was throttled"
+            );
+        }
+        if hard_before && !matches!(call, Call::Unlock | Call::Reset) {
+            if let Ok(reply) = &applied.result {
+                assert!(
+                    matches!(reply, Reply::Login(LoginStart::NotRequired)),
+                    "{at}: a hard-locked account answered {:?}",
+                    actual
+                );
+            }
+            self.stats.refused_while_hard_locked += 1;
+        }
+
+        self.check_codes(call, ctx, &applied, retry_before, hard_before, &at);
 
         self.learn(call, &applied, now);
 
@@ -247,6 +278,11 @@ impl Harness {
 
     /// Takes what the user was shown or sent.
     fn learn(&mut self, call: &Call, applied: &Applied, now: u64) {
+        if let Some(prompt) = prompt_of(&applied.result)
+            && prompt.withheld().is_some()
+        {
+            self.stats.withheld += 1;
+        }
         match &applied.result {
             Ok(Reply::Started(s)) => {
                 assert_eq!(s.expires_at, now + CHALLENGE_LIFETIME, "setup expiry");
@@ -316,9 +352,49 @@ impl Harness {
                 self.user.new_backup_set(Some(codes));
                 self.stats.regenerated += 1;
             }
+            Ok(Reply::Unlocked(_)) => {
+                self.user.counted_since_success = 0;
+                self.user.counted_in_run = 0;
+                self.stats.unlocks += 1;
+            }
+            Ok(Reply::Reset(_)) => {
+                self.user.counted_since_success = 0;
+                self.user.counted_in_run = 0;
+                self.user.new_backup_set(None);
+                for info in self.user.issued.values_mut() {
+                    info.dead = true;
+                }
+                self.stats.resets += 1;
+            }
             Ok(Reply::Login(LoginStart::NotRequired) | Reply::Verified(_)) => {}
             Err(Error::TooManyCodesSent { .. }) => self.stats.too_many_codes_sent += 1,
             Err(_) => {}
         }
+    }
+}
+
+/// The prompt of a reply that opened or moved a verifying challenge.
+fn prompt_of(result: &Result<Reply, Error>) -> Option<&Prompt> {
+    match result {
+        Ok(Reply::Started(s)) => match &s.next {
+            SetupNext::StepUp(p) => Some(p),
+            SetupNext::Confirm(_) => None,
+        },
+        Ok(Reply::Login(LoginStart::Required(p))) => Some(&p.prompt),
+        Ok(Reply::DisablePending(p)) => Some(&p.prompt),
+        Ok(Reply::RegeneratePending(p)) => Some(&p.prompt),
+        Ok(Reply::Prompt(p)) => Some(p),
+        _ => None,
+    }
+}
+
+/// Whether a reply carries an email / SMS code to deliver.
+fn sends_a_code(result: &Result<Reply, Error>) -> bool {
+    match result {
+        Ok(Reply::Delivery(_) | Reply::Material(SetupMaterial::Oob(_))) => true,
+        Ok(Reply::Started(s)) if matches!(s.next, SetupNext::Confirm(SetupMaterial::Oob(_))) => {
+            true
+        }
+        _ => prompt_of(result).is_some_and(|p| p.delivery().is_some()),
     }
 }

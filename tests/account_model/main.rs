@@ -41,8 +41,8 @@ use rand::rngs::StdRng;
 
 use crate::calls::{content, json};
 use crate::harness::{Harness, Stats};
-use crate::ops::sequences;
-use crate::support::{CASES, OOB_COOLDOWN, T0, delivered, mfa, setup_request, totp};
+use crate::ops::{long_sequences, sequences};
+use crate::support::{CASES, LONG_CASES, OOB_COOLDOWN, T0, delivered, mfa, setup_request, totp};
 
 proptest! {
     // Shrunk failures are kept beside this file (main.proptest-regressions) and
@@ -61,6 +61,27 @@ proptest! {
     #[test]
     fn account_behaves_like_the_model(seed in any::<u64>(), ops in sequences()) {
         Harness::new(seed).run(&ops);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: LONG_CASES,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::default()
+    })]
+
+    /// Weeks of simulated time with an attacker who waits out every delay and
+    /// lockout: the model still predicts every answer, and (checked after every
+    /// step) at most the policy's `max_failures` consecutive wrong codes are ever
+    /// evaluated; then nothing is, until the support desk unlocks or resets.
+    #[test]
+    fn the_guessing_budget_ends_over_weeks(seed in any::<u64>(), ops in long_sequences()) {
+        let mut harness = Harness::new(seed);
+        harness.run(&ops);
+        prop_assert!(harness.stats.hard_locks + harness.stats.unlocks + harness.stats.resets > 0);
     }
 }
 
@@ -97,6 +118,11 @@ fn random_runs_reach_the_interesting_states() {
         total.resends += s.resends;
         total.reloads += s.reloads;
         total.shadowed += s.shadowed;
+        total.hard_locks += s.hard_locks;
+        total.refused_while_hard_locked += s.refused_while_hard_locked;
+        total.withheld += s.withheld;
+        total.unlocks += s.unlocks;
+        total.resets += s.resets;
     }
     let Stats {
         totp_accepted,
@@ -117,6 +143,11 @@ fn random_runs_reach_the_interesting_states() {
         resends,
         reloads,
         shadowed,
+        hard_locks,
+        refused_while_hard_locked,
+        withheld,
+        unlocks,
+        resets,
     } = total;
     for (what, n) in [
         ("TOTP codes accepted", totp_accepted),
@@ -137,6 +168,11 @@ fn random_runs_reach_the_interesting_states() {
         ("resends", resends),
         ("reloads", reloads),
         ("steps shadowed on a reloaded record", shadowed),
+        ("hard locks", hard_locks),
+        ("calls refused while hard-locked", refused_while_hard_locked),
+        ("codes withheld at the start of a challenge", withheld),
+        ("unlocks", unlocks),
+        ("resets", resets),
     ] {
         assert!(n > 0, "no {what} in the sample: {total:?}");
     }

@@ -1,6 +1,7 @@
 //! The reference model: the record as the server should hold it, kept in plain.
 
 mod flows;
+mod recovery;
 mod throttle;
 
 use mfa_core::account::{Delivery, DisableScope, Method};
@@ -25,11 +26,13 @@ pub(crate) struct MOob {
 }
 
 impl MOob {
-    fn issued(method: Method, code: String, now: u64) -> Self {
+    /// A code sent at `now` for a challenge that expires at `expires_by`: it never
+    /// outlives the challenge.
+    fn issued(method: Method, code: String, now: u64, expires_by: u64) -> Self {
         MOob {
             method,
             code,
-            expires_at: now + OOB_LIFETIME,
+            expires_at: (now + OOB_LIFETIME).min(expires_by),
             attempts_left: OOB_ATTEMPTS,
             resends_used: 0,
             last_sent_at: now,
@@ -47,7 +50,7 @@ impl MOob {
             });
         }
         if self.attempts_left == 0 {
-            return Err(Error::TooManyAttempts { retry_at: None });
+            return Err(Error::AttemptsExhausted);
         }
         let typed: String = code.chars().filter(|&c| c != ' ').collect();
         if typed.len() != 6 || !typed.bytes().all(|b| b.is_ascii_digit()) {
@@ -67,6 +70,8 @@ impl MOob {
 pub(crate) enum MFactor {
     Auth,
     Oob(MOob),
+    /// An email / SMS method whose code was withheld when the challenge began.
+    Unsent(Method),
 }
 
 impl MFactor {
@@ -74,6 +79,7 @@ impl MFactor {
         match self {
             MFactor::Auth => Method::Authenticator,
             MFactor::Oob(o) => o.method,
+            MFactor::Unsent(m) => *m,
         }
     }
 }
@@ -107,9 +113,14 @@ impl MPending {
 #[derive(Clone, Debug)]
 pub(crate) enum MTask {
     Login,
-    Setup { pending: MPending, confirming: bool },
+    Setup {
+        pending: MPending,
+        confirming: bool,
+    },
     Disable(DisableScope),
     Regenerate,
+    /// What is left of an expired challenge.
+    Expired,
 }
 
 impl MTask {
@@ -205,7 +216,7 @@ impl Model {
         if c.consumed {
             return Err(Error::ChallengeConsumed);
         }
-        if now >= c.expires_at {
+        if matches!(c.task, MTask::Expired) || now >= c.expires_at {
             return Err(Error::ChallengeExpired {
                 expired_at: c.expires_at,
             });
@@ -224,26 +235,35 @@ impl Model {
         });
     }
 
-    /// The factor for checking the enabled `method`, its code sent if it has one.
+    /// The factor for checking the enabled `method` on a challenge that expires at
+    /// `expires_by`, its code sent if it has one.
     fn factor_for(
         &mut self,
         method: Method,
         now: u64,
+        expires_by: u64,
         delivery: Option<&Delivery>,
     ) -> Result<MFactor, Error> {
         self.require_enabled(method)?;
         if method == Method::Authenticator {
             return Ok(MFactor::Auth);
         }
-        self.budget(now)?;
+        self.may_send(now)?;
         self.spend(now);
-        Ok(MFactor::Oob(MOob::issued(method, delivered(delivery), now)))
+        Ok(MFactor::Oob(MOob::issued(
+            method,
+            delivered(delivery),
+            now,
+            expires_by,
+        )))
     }
 
-    pub(crate) fn drop_expired(&mut self, now: u64) {
-        for slot in &mut self.challenges {
-            if slot.as_ref().is_some_and(|c| now >= c.expires_at) {
-                *slot = None;
+    /// Expired challenges become tombstones: their tokens answer "expired" until a
+    /// new challenge of the purpose replaces them.
+    pub(crate) fn retire_expired(&mut self, now: u64) {
+        for c in self.challenges.iter_mut().flatten() {
+            if now >= c.expires_at {
+                c.task = MTask::Expired;
             }
         }
     }

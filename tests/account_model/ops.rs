@@ -82,6 +82,12 @@ pub(crate) enum Op {
     /// code of the first challenge.
     Relabel(Slot, Slot, Pick),
     Advance(u64),
+    /// The attacker waits out whatever delay or lockout runs.
+    WaitOut,
+    /// The support desk unlocks the account.
+    Unlock,
+    /// The support desk resets every factor.
+    Reset,
     Reload,
 }
 
@@ -134,8 +140,26 @@ fn ops() -> impl Strategy<Value = Op> {
         2 => (picks(), codes()).prop_map(|(p, c)| Op::VerifyRegenerate(p, c)),
         1 => (slots(), slots(), picks()).prop_map(|(a, b, p)| Op::Relabel(a, b, p)),
         6 => advances().prop_map(Op::Advance),
+        1 => Just(Op::WaitOut),
+        1 => Just(Op::Unlock),
+        1 => Just(Op::Reset),
         2 => Just(Op::Reload),
     ]
+}
+
+/// An attacker holding the password: `n` wrong codes, each on a fresh sign-in,
+/// waiting out every delay and lockout in between.
+fn attack(n: usize, guess: u32) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for i in 0..n {
+        ops.push(Op::BeginLogin);
+        ops.push(Op::VerifyLogin(
+            Pick::Latest,
+            Code::Wrong(guess.wrapping_add(i as u32)),
+        ));
+        ops.push(Op::WaitOut);
+    }
+    ops
 }
 
 /// A few operations a user (or an attacker) does in a row, so that whole flows and
@@ -195,7 +219,29 @@ fn chunks() -> impl Strategy<Value = Vec<Op>> {
             Op::VerifyDisable(Pick::Latest, c),
         ]),
         1 => codes().prop_map(|c| vec![Op::BeginRegenerate, Op::VerifyRegenerate(Pick::Latest, c)]),
+        // Guess patiently until the budget ends.
+        1 => (4usize..=16, any::<u32>()).prop_map(|(n, guess)| attack(n, guess)),
     ]
+}
+
+/// Weeks of simulated time: an attacker who waits out every delay, an honest user
+/// now and then, days passing, and the support desk. Up to 400 operations.
+pub(crate) fn long_sequences() -> impl Strategy<Value = Vec<Op>> {
+    let chunk = prop_oneof![
+        6 => (1usize..=12, any::<u32>()).prop_map(|(n, guess)| attack(n, guess)),
+        3 => chunks(),
+        2 => (1u64..=3).prop_map(|days| vec![Op::Advance(days * 86_400)]),
+        1 => Just(vec![Op::Unlock]),
+        1 => Just(vec![Op::Reset]),
+    ];
+    (methods(), prop::collection::vec(chunk, 10..60)).prop_map(|(first, chunks)| {
+        let mut ops = vec![
+            Op::BeginSetup(first),
+            Op::Confirm(Pick::Latest, Code::Right),
+        ];
+        ops.extend(chunks.into_iter().flatten().take(400));
+        ops
+    })
 }
 
 /// Up to about 60 operations, half the time after enrolling a first method.

@@ -11,6 +11,8 @@ pub(crate) const FIRST_DELAY: u64 = 5;
 pub(crate) const MAX_DELAY: u64 = 40;
 pub(crate) const LOCKOUT_AFTER: u8 = 6;
 pub(crate) const LOCKOUT: u64 = 900;
+/// Low, so that runs reach the hard lock (and recovery from it).
+pub(crate) const MAX_FAILURES: u8 = 14;
 pub(crate) const CHALLENGE_LIFETIME: u64 = 300;
 pub(crate) const CHALLENGE_ATTEMPTS: u8 = 4;
 pub(crate) const OOB_LIFETIME: u64 = 180;
@@ -27,6 +29,8 @@ const PHONE: &str = "+1 555 010 2345";
 /// Steps of each run that are also run on a reloaded copy of the record.
 pub(crate) const SHADOW_STEPS: usize = 30;
 pub(crate) const CASES: u32 = 128;
+/// Runs of weeks of simulated time (up to 400 operations each).
+pub(crate) const LONG_CASES: u32 = 24;
 
 fn policy() -> MfaPolicy {
     MfaPolicy::default()
@@ -41,6 +45,8 @@ fn policy() -> MfaPolicy {
                 LOCKOUT_AFTER,
                 LOCKOUT,
             )
+            .unwrap()
+            .with_max_failures(MAX_FAILURES)
             .unwrap(),
         )
         .with_challenges(CHALLENGE_LIFETIME, CHALLENGE_ATTEMPTS)
@@ -98,6 +104,7 @@ pub(crate) const fn is_challenge_error(error: &Error) -> bool {
             | Error::ChallengeExpired { .. }
             | Error::ChallengeConsumed
             | Error::StepUpRequired
+            | Error::StepUpComplete
             | Error::MfaAlreadyEnabled { .. }
             | Error::MethodNotEnabled { .. }
             | Error::AuthenticatorNotConfigured

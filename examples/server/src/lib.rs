@@ -34,7 +34,8 @@ pub use state::AppState;
 pub use store::Store;
 
 /// Every endpoint. Paths follow the seed APIs: `/api/auth/*` for the first factor,
-/// `/identity/mfa/*` for the second.
+/// `/identity/mfa/*` for the second. Every answer goes through
+/// [`error::retry_after`], which gives each 429 its `Retry-After` header.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/auth/register", post(routes::auth::register))
@@ -58,6 +59,10 @@ pub fn router(state: AppState) -> Router {
             "/identity/mfa/backup-codes/regenerate/verify",
             post(routes::backup_codes::verify),
         )
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            error::retry_after,
+        ))
         .with_state(state)
 }
 

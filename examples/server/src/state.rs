@@ -33,11 +33,26 @@ impl AppState {
         sender: Arc<dyn CodeSender>,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        Self::with_policy(
+            MfaPolicy::default().with_issuer("mfa-server"),
+            key,
+            store,
+            sender,
+            clock,
+        )
+    }
+
+    /// State with `policy` (a stricter throttle, say, or a test's small limits).
+    #[must_use]
+    pub fn with_policy(
+        policy: MfaPolicy,
+        key: mfa_core::ServerKey,
+        store: Arc<Store>,
+        sender: Arc<dyn CodeSender>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         AppState {
-            mfa: Arc::new(Mfa::new(
-                MfaPolicy::default().with_issuer("mfa-server"),
-                key,
-            )),
+            mfa: Arc::new(Mfa::new(policy, key)),
             store,
             sender,
             clock,

@@ -45,8 +45,10 @@ async fn wrong_codes_lock_the_account_at_the_limit_and_the_lockout_survives_a_re
             .await;
         match (status, body["details"].as_str().unwrap()) {
             (401, "invalid_code") => {}
-            // No `retryAt`: this challenge took its five wrong codes; sign in again.
-            (429, "too_many_attempts") if body.get("retryAt").is_none() => {
+            // This challenge took its five wrong codes; waiting does not help: sign
+            // in again.
+            (400, "attempts_exhausted") => {
+                assert!(body.get("retryAt").is_none(), "{body}");
                 token = login_token(&server).await;
             }
             (429, "too_many_attempts") => {

@@ -1,12 +1,16 @@
 //! Every error answer of the seed MFA API, over HTTP: for each, the status and the
 //! body `{"error": <reason phrase>, "message", "code": <status>, "details": <machine
-//! code>}` (plus `retryAt` when a throttled request has a known retry time), as in the
-//! README's "Errors" table. Codes come from an independent authenticator (totp-rs)
-//! and from the outbox, never from mfa-core.
+//! code>}`. A 429 is answered only where waiting helps, and always with `retryAt` in
+//! the body and a `Retry-After` header (checked on every request by
+//! `TestServer::post`); where waiting does not help the answer is 400 (start again),
+//! 409 or 423. Codes come from an independent authenticator (totp-rs) and from the
+//! outbox, never from mfa-core.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod support;
 
+use mfa_core::Account;
+use mfa_core::account::{LockState, MfaPolicy, ThrottlePolicy};
 use mfa_server::{Clock as _, ManualClock};
 use serde_json::{Value, json};
 use support::{Phone, T0, TestServer, temp_db};
@@ -23,6 +27,7 @@ fn assert_error(answer: &(u16, Value), status: u16, details: &str) {
         403 => "Forbidden",
         404 => "Not Found",
         409 => "Conflict",
+        423 => "Locked",
         429 => "Too Many Requests",
         other => panic!("no reason phrase for {other} in this test"),
     };
@@ -324,15 +329,18 @@ async fn a_login_token_that_already_signed_in_is_400_mfa_token_consumed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_login_token_past_its_lifetime_is_400_mfa_token_expired_then_gone() {
+async fn a_login_token_past_its_lifetime_is_400_mfa_token_expired_until_replaced() {
     let server = start("expired").await;
     let (_session, phone, _codes) = authenticator_user(&server, "ann").await;
     let token = login_token(&server, "ann").await;
     server.clock.advance(600);
     let code = phone.code(server.clock.now());
-    let answer = verify_login(&server, &token, &code).await;
-    assert_error(&answer, 400, "mfa_token_expired");
-    // That request dropped the expired challenge: the token now names nothing.
+    for _ in 0..2 {
+        let answer = verify_login(&server, &token, &code).await;
+        assert_error(&answer, 400, "mfa_token_expired");
+    }
+    // A new sign-in replaces the expired challenge: the old token now names nothing.
+    login_token(&server, "ann").await;
     let answer = verify_login(&server, &token, &code).await;
     assert_error(&answer, 404, "mfa_token_invalid");
 }
@@ -430,7 +438,7 @@ async fn after_three_free_failures_the_next_attempt_is_429_with_retry_at() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_challenge_after_five_wrong_codes_is_429_without_retry_at() {
+async fn a_challenge_after_five_wrong_codes_is_400_attempts_exhausted_and_a_new_one_works() {
     let server = start("dead-challenge").await;
     let (_session, phone, _codes) = authenticator_user(&server, "ann").await;
     let token = login_token(&server, "ann").await;
@@ -442,9 +450,15 @@ async fn a_challenge_after_five_wrong_codes_is_429_without_retry_at() {
     let answer = verify_login(&server, &token, &wrong_code(&phone, server.clock.now())).await;
     assert_error(&answer, 401, "invalid_code");
     server.clock.advance(60); // the delay after the fifth
-    let answer = verify_login(&server, &token, &phone.code(server.clock.now())).await;
-    assert_error(&answer, 429, "too_many_attempts");
+    let right = phone.code(server.clock.now());
+    let answer = verify_login(&server, &token, &right).await;
+    // Waiting does not help this challenge: no 429, no retryAt.
+    assert_error(&answer, 400, "attempts_exhausted");
     assert!(answer.1.get("retryAt").is_none(), "{}", answer.1);
+    // A new sign-in does.
+    let token = login_token(&server, "ann").await;
+    let (status, signed_in) = verify_login(&server, &token, &right).await;
+    assert_eq!(status, 200, "{signed_in}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -546,11 +560,12 @@ async fn resending_an_email_code_within_a_minute_is_429_resend_cooldown() {
     let token = login_token(&server, "ann").await;
     let sent = server.state.store.messages_to(&address).unwrap();
     let resend = || server.post("/identity/mfa/resend", None, json!({ "mfaToken": token }));
-    for (wait, left) in [(0, 60), (59, 1)] {
+    for wait in [0, 59] {
         server.clock.advance(wait);
         let answer = resend().await;
         assert_error(&answer, 429, "resend_cooldown");
-        assert_eq!(answer.1["retryAfter"], left, "{}", answer.1);
+        assert_eq!(answer.1["retryAt"], json!(T0 + 60), "{}", answer.1);
+        assert!(answer.1.get("retryAfter").is_none(), "{}", answer.1);
     }
     assert_eq!(server.state.store.messages_to(&address).unwrap(), sent);
     server.clock.advance(1);
@@ -560,7 +575,7 @@ async fn resending_an_email_code_within_a_minute_is_429_resend_cooldown() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fourth_resend_is_429_max_resend_limit() {
+async fn a_fourth_resend_is_400_max_resend_limit() {
     let server = start("max-resend").await;
     let (_session, address) = email_user(&server, "ann").await;
     let token = login_token(&server, "ann").await;
@@ -571,17 +586,19 @@ async fn a_fourth_resend_is_429_max_resend_limit() {
         assert_eq!(status, 200, "{body}");
     }
     server.clock.advance(60);
+    // Waiting does not help: no 429, no retryAt.
     let answer = resend().await;
-    assert_error(&answer, 429, "max_resend_limit");
+    assert_error(&answer, 400, "max_resend_limit");
+    assert!(answer.1.get("retryAt").is_none(), "{}", answer.1);
     // The last code sent still signs in.
     let (status, signed_in) = verify_login(&server, &token, &server.last_code_to(&address)).await;
     assert_eq!(status, 200, "{signed_in}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_eleventh_code_in_an_hour_is_429_too_many_codes_sent() {
+async fn the_eleventh_code_in_an_hour_is_withheld_and_resending_it_is_429_too_many_codes_sent() {
     let server = start("codes-sent").await;
-    let (_session, address) = email_user(&server, "ann").await;
+    let (session, address) = email_user(&server, "ann").await;
     // The confirmation was the first code of the hour; nine sign-ins send the rest.
     for _ in 0..9 {
         server.clock.advance(10);
@@ -589,16 +606,270 @@ async fn the_eleventh_code_in_an_hour_is_429_too_many_codes_sent() {
     }
     assert_eq!(server.state.store.messages_to(&address).unwrap(), 10);
     server.clock.advance(10);
+    // The sign-in begins all the same, saying why no code came.
+    let pending = server.password_step("ann").await;
+    let withheld = json!({ "reason": "send_limit", "retryAt": T0 + 3_600 });
+    assert_eq!(pending["deliveryWithheld"], withheld, "{pending}");
+    assert_eq!(pending["backupCodesAccepted"], true, "{pending}");
+    assert_eq!(server.state.store.messages_to(&address).unwrap(), 10);
+    let token = pending["mfaToken"].as_str().unwrap();
+    // No code to check: not a failure, and waiting alone does not help.
+    let answer = verify_login(&server, token, "123456").await;
+    assert_error(&answer, 400, "no_code_sent");
+    // Asking for it waits for the budget.
     let answer = server
-        .post(
-            "/api/auth/login",
-            None,
-            json!({ "username": "ann", "password": "correct horse" }),
-        )
+        .post("/identity/mfa/resend", None, json!({ "mfaToken": token }))
         .await;
     assert_error(&answer, 429, "too_many_codes_sent");
     assert_eq!(answer.1["retryAt"], json!(T0 + 3_600), "{}", answer.1);
     assert_eq!(server.state.store.messages_to(&address).unwrap(), 10);
+    // Every other prompt on the default method says so too.
+    for path in [
+        "/identity/mfa/disable",
+        "/identity/mfa/backup-codes/regenerate",
+    ] {
+        let (status, pending) = server.post(path, Some(&session), json!({})).await;
+        assert_eq!(status, 200, "{pending}");
+        assert_eq!(pending["deliveryWithheld"], withheld, "{path}: {pending}");
+    }
+    let (status, setup) = server
+        .post(
+            "/identity/mfa/setup",
+            Some(&session),
+            json!({ "method": "authenticator" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{setup}");
+    assert_eq!(setup["stepUp"]["method"], "email", "{setup}");
+    assert_eq!(setup["stepUp"]["deliveryWithheld"], withheld, "{setup}");
+    assert_eq!(server.state.store.messages_to(&address).unwrap(), 10);
+    // After the hour, a sign-in sends its code again, and it works.
+    server.clock.advance(T0 + 3_600 - server.clock.now());
+    let pending = server.password_step("ann").await;
+    assert!(pending.get("deliveryWithheld").is_none(), "{pending}");
+    let token = pending["mfaToken"].as_str().unwrap();
+    let (status, signed_in) = verify_login(&server, token, &server.last_code_to(&address)).await;
+    assert_eq!(status, 200, "{signed_in}");
+}
+
+/// The code the user received with its last digit changed: a wrong code.
+fn not(code: &str) -> String {
+    let (head, last) = code.split_at(code.len() - 1);
+    let last = if last == "0" { "1" } else { "0" };
+    format!("{head}{last}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_during_a_delay_withholds_the_email_code_until_retry_at() {
+    let server = start("withheld-throttled").await;
+    let (_session, address) = email_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let wrong = not(&server.last_code_to(&address));
+    // Three free failures, and a fourth that starts a 30 s delay.
+    for _ in 0..4 {
+        let answer = verify_login(&server, &token, &wrong).await;
+        assert_error(&answer, 401, "invalid_code");
+    }
+    let sent = server.state.store.messages_to(&address).unwrap();
+    server.clock.advance(10);
+    // A new sign-in begins, but its code is not sent during the delay.
+    let pending = server.password_step("ann").await;
+    assert_eq!(
+        pending["deliveryWithheld"],
+        json!({ "reason": "throttled", "retryAt": T0 + 30 }),
+        "{pending}"
+    );
+    assert_eq!(server.state.store.messages_to(&address).unwrap(), sent);
+    let token = pending["mfaToken"].as_str().unwrap();
+    let resend = || server.post("/identity/mfa/resend", None, json!({ "mfaToken": token }));
+    let answer = resend().await;
+    assert_error(&answer, 429, "too_many_attempts");
+    assert_eq!(answer.1["retryAt"], json!(T0 + 30), "{}", answer.1);
+    // At retryAt the resend sends the sign-in's first code, and it signs in.
+    server.clock.advance(20);
+    let (status, body) = resend().await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(server.state.store.messages_to(&address).unwrap(), sent + 1);
+    let (status, signed_in) = verify_login(&server, token, &server.last_code_to(&address)).await;
+    assert_eq!(status, 200, "{signed_in}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_429_carries_retry_at_and_a_retry_after_header_in_seconds_from_now() {
+    let server = start("every-429").await;
+    let (_session, address) = email_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    let post = |path: &'static str, body: Value| server.post_with_retry_after(path, None, body);
+    let resend = json!({ "mfaToken": token });
+
+    // resend_cooldown: the login code went out at T0.
+    server.clock.advance(15);
+    let (status, retry_after, body) = post("/identity/mfa/resend", resend.clone()).await;
+    assert_eq!(
+        (status, body["details"].as_str()),
+        (429, Some("resend_cooldown"))
+    );
+    assert_eq!(body["retryAt"], json!(T0 + 60), "{body}");
+    assert_eq!(retry_after, Some(45));
+
+    // too_many_attempts: four wrong codes start a 30 s delay.
+    let wrong = not(&server.last_code_to(&address));
+    for _ in 0..4 {
+        let answer = verify_login(&server, &token, &wrong).await;
+        assert_error(&answer, 401, "invalid_code");
+    }
+    let delay_ends = server.clock.now() + 30;
+    server.clock.advance(29);
+    let verify = json!({ "mfaToken": token, "code": wrong });
+    let (status, retry_after, body) = post("/identity/mfa/login/verify", verify).await;
+    assert_eq!(
+        (status, body["details"].as_str()),
+        (429, Some("too_many_attempts"))
+    );
+    assert_eq!(body["retryAt"], json!(delay_ends), "{body}");
+    assert_eq!(retry_after, Some(1));
+
+    // too_many_codes_sent: spend the hour's budget on sign-ins (the confirmation and
+    // the first sign-in were two of its ten codes).
+    server.clock.advance(1);
+    for _ in 0..8 {
+        server.clock.advance(10);
+        let pending = server.password_step("ann").await;
+        assert!(pending.get("deliveryWithheld").is_none(), "{pending}");
+    }
+    let token = login_token(&server, "ann").await;
+    server.clock.advance(100);
+    let budget_back = T0 + 3_600;
+    let (status, retry_after, body) =
+        post("/identity/mfa/resend", json!({ "mfaToken": token })).await;
+    assert_eq!(
+        (status, body["details"].as_str()),
+        (429, Some("too_many_codes_sent"))
+    );
+    assert_eq!(body["retryAt"], json!(budget_back), "{body}");
+    assert_eq!(retry_after, Some(budget_back - server.clock.now()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hard_locked_account_answers_423_mfa_locked_until_unlocked() {
+    let throttle = ThrottlePolicy::DEFAULT.with_max_failures(3).unwrap();
+    let policy = MfaPolicy::default()
+        .with_issuer("mfa-server")
+        .with_throttle(throttle);
+    let server =
+        TestServer::start_with_policy(&temp_db("errors-hard-lock"), ManualClock::new(T0), policy)
+            .await;
+    let (session, phone, codes) = authenticator_user(&server, "ann").await;
+    let token = login_token(&server, "ann").await;
+    // The third consecutive failure hard-locks the second factor.
+    for _ in 0..3 {
+        let answer = verify_login(&server, &token, &wrong_code(&phone, server.clock.now())).await;
+        assert_error(&answer, 401, "invalid_code");
+    }
+    let lock_state = |server: &TestServer| {
+        let json = server.state.store.load_state(1).unwrap().unwrap();
+        let account: Account = serde_json::from_str(&json).unwrap();
+        server.state.mfa.lock_state(&account, server.clock.now())
+    };
+    assert_eq!(lock_state(&server), LockState::HardLocked);
+
+    // No code is looked at, not even the right one or a backup code, and nothing
+    // says when: waiting does not help.
+    server.clock.advance(30);
+    let right = phone.code(server.clock.now());
+    for code in [&right, &codes[0]] {
+        let verify = json!({ "mfaToken": token, "code": code });
+        let (status, retry_after, body) = server
+            .post_with_retry_after("/identity/mfa/login/verify", None, verify)
+            .await;
+        assert_error(&(status, body.clone()), 423, "mfa_locked");
+        assert!(body.get("retryAt").is_none(), "{body}");
+        assert_eq!(retry_after, None);
+    }
+    // A day later, nothing begins either.
+    server.clock.advance(86_400);
+    let right = phone.code(server.clock.now());
+    let locked = [
+        (
+            "/api/auth/login",
+            None,
+            json!({ "username": "ann", "password": "correct horse" }),
+        ),
+        ("/identity/mfa/disable", Some(session.as_str()), json!({})),
+        (
+            "/identity/mfa/backup-codes/regenerate",
+            Some(session.as_str()),
+            json!({}),
+        ),
+        (
+            "/identity/mfa/setup",
+            Some(session.as_str()),
+            json!({ "method": "email", "email": "ann@example.com" }),
+        ),
+    ];
+    for (path, session, body) in locked {
+        let (status, retry_after, body) = server.post_with_retry_after(path, session, body).await;
+        assert_error(&(status, body.clone()), 423, "mfa_locked");
+        assert!(body.get("retryAt").is_none(), "{path}: {body}");
+        assert_eq!(retry_after, None, "{path}");
+    }
+
+    // A privileged unlock (the support desk) restores the user's factors.
+    let outcome = mfa_server::flow::run(&server.state, 1, |account, now| {
+        server.state.mfa.unlock(account, now)
+    })
+    .unwrap();
+    assert_eq!(outcome.result, Ok(3));
+    assert!(
+        outcome
+            .events
+            .iter()
+            .any(|e| matches!(e, mfa_core::account::Event::Unlocked { failures: 3 })),
+        "{:?}",
+        outcome.events
+    );
+    assert_eq!(lock_state(&server), LockState::Open);
+    let token = login_token(&server, "ann").await;
+    let (status, signed_in) = verify_login(&server, &token, &right).await;
+    assert_eq!(status, 200, "{signed_in}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_step_up_with_the_same_token_is_409_step_up_complete() {
+    let server = start("step-up-complete").await;
+    let (session, phone, _codes) = authenticator_user(&server, "ann").await;
+    let (status, started) = server
+        .post(
+            "/identity/mfa/setup",
+            Some(&session),
+            json!({ "method": "email", "email": "ann@example.com" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{started}");
+    server.clock.advance(30);
+    let step_up =
+        json!({ "mfaToken": started["mfaToken"], "code": phone.code(server.clock.now()) });
+    let (status, material) = server
+        .post(
+            "/identity/mfa/setup/step-up",
+            Some(&session),
+            step_up.clone(),
+        )
+        .await;
+    assert_eq!(status, 200, "{material}");
+    let answer = server
+        .post("/identity/mfa/setup/step-up", Some(&session), step_up)
+        .await;
+    assert_error(&answer, 409, "step_up_complete");
+    // The token goes on to the confirmation.
+    let (status, confirmed) = server
+        .post(
+            "/identity/mfa/setup/verify",
+            Some(&session),
+            json!({ "mfaToken": started["mfaToken"], "code": server.last_code_to("ann@example.com") }),
+        )
+        .await;
+    assert_eq!(status, 200, "{confirmed}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! The invariants checked after every step: the library's state is the model's,
 //! and the safety properties of code checking hold.
 
-use mfa_core::account::LoginStart;
+use mfa_core::account::{LockState, LoginStart};
 use mfa_core::{Error, Event};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use super::{Ctx, Harness};
 use crate::calls::{AnyToken, Applied, Call, apply, summary};
 use crate::support::{
-    LOCKOUT, LOCKOUT_AFTER, is_backup_shaped, is_challenge_error, is_counted, totp,
+    LOCKOUT, LOCKOUT_AFTER, MAX_FAILURES, is_backup_shaped, is_challenge_error, is_counted, totp,
 };
 
 impl Harness {
@@ -20,6 +20,16 @@ impl Harness {
         assert_eq!(a.methods(), m.methods(), "{at}: enabled methods");
         assert_eq!(a.default_method(), m.default, "{at}: default method");
         assert_eq!(a.failures(), m.failures, "{at}: failure count");
+        assert!(
+            m.failures <= u32::from(MAX_FAILURES),
+            "{at}: {} consecutive wrong codes were evaluated, over the budget of {MAX_FAILURES}",
+            m.failures
+        );
+        assert_eq!(
+            self.mfa.lock_state(a, self.now) == LockState::HardLocked,
+            m.hard_locked(),
+            "{at}: hard lock"
+        );
         assert_eq!(
             a.retry_at(self.now),
             (self.now < m.wait_until).then_some(m.wait_until),
@@ -51,6 +61,7 @@ impl Harness {
         ctx: &Ctx,
         applied: &Applied,
         retry_before: Option<u64>,
+        hard_before: bool,
         at: &str,
     ) {
         let result = &applied.result;
@@ -93,6 +104,20 @@ impl Harness {
         }
         let code = ctx.code.as_ref().unwrap();
 
+        // While hard-locked, no code of any kind is looked at.
+        if hard_before {
+            assert!(
+                !accepted && !counted,
+                "{at}: a code was {} while hard-locked",
+                if accepted { "accepted" } else { "counted" }
+            );
+            let error = result.as_ref().err().unwrap();
+            assert!(
+                *error == Error::MfaLocked || is_challenge_error(error),
+                "{at}: while hard-locked a code got {error:?}"
+            );
+        }
+
         // While a delay or lockout runs, no code is looked at.
         if let Some(retry) = retry_before {
             assert!(
@@ -102,10 +127,7 @@ impl Harness {
             );
             let error = result.as_ref().err().unwrap();
             assert!(
-                *error
-                    == Error::TooManyAttempts {
-                        retry_at: Some(retry)
-                    }
+                *error == Error::TooManyAttempts { retry_at: retry }
                     || is_challenge_error(error)
                     // A step-up refuses before the code when the new address could
                     // not be sent its code.
@@ -127,7 +149,24 @@ impl Harness {
                 "{at}: {} wrong codes counted without a lockout",
                 self.user.counted_in_run
             );
-            if failures >= u32::from(LOCKOUT_AFTER) {
+            assert!(
+                self.user.counted_since_success <= u32::from(MAX_FAILURES),
+                "{at}: {} wrong codes counted in a row, over the budget of {MAX_FAILURES}",
+                self.user.counted_since_success
+            );
+            if failures >= u32::from(MAX_FAILURES) {
+                assert!(
+                    applied.events.contains(&Event::MfaLocked { failures }),
+                    "{at}: failure {failures} did not hard-lock the account"
+                );
+                assert_eq!(
+                    self.mfa.lock_state(&self.account, self.now),
+                    LockState::HardLocked,
+                    "{at}: the hard lock does not hold"
+                );
+                self.user.counted_in_run = 0;
+                self.stats.hard_locks += 1;
+            } else if failures >= u32::from(LOCKOUT_AFTER) {
                 let until = self.now + LOCKOUT;
                 assert!(
                     applied.events.contains(&Event::LockoutStarted { until }),
@@ -262,8 +301,11 @@ fn call_key(call: &Call) -> String {
         Call::VerifyDisable(t, _) => t.lookup_key(),
         Call::VerifyRegenerate(t, _) => t.lookup_key(),
         Call::Switch(t, _) | Call::Resend(t) => t.key(),
-        Call::BeginSetup(_) | Call::BeginLogin | Call::BeginDisable(_) | Call::BeginRegenerate => {
-            String::new()
-        }
+        Call::BeginSetup(_)
+        | Call::BeginLogin
+        | Call::BeginDisable(_)
+        | Call::BeginRegenerate
+        | Call::Unlock
+        | Call::Reset => String::new(),
     }
 }

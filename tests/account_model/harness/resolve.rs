@@ -47,6 +47,8 @@ impl Harness {
                     .map(|(s, _)| s.clone())
                     .or_else(|| self.user.last_auth_secret.clone()),
                 (_, MFactor::Oob(o)) => return Submitted::plain(&o.code),
+                // No code was sent: the user types the last one they saw.
+                (_, MFactor::Unsent(_)) => None,
             },
             None => {
                 return self
@@ -220,7 +222,9 @@ impl Harness {
                 let ctx = self.ctx(&relabelled, Some(code.clone()));
                 (Call::verify(relabelled, code.text), ctx)
             }
-            Op::Advance(_) | Op::Reload => unreachable!("handled without a call"),
+            Op::Unlock => (Call::Unlock, Ctx::default()),
+            Op::Reset => (Call::Reset, Ctx::default()),
+            Op::Advance(_) | Op::WaitOut | Op::Reload => unreachable!("handled without a call"),
         }
     }
 }

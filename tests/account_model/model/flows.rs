@@ -9,7 +9,8 @@ use super::{MFactor, MOob, MPending, MProof, MTask, Model};
 use crate::calls::{Call, Reply};
 use crate::ops::Slot;
 use crate::support::{
-    BACKUP_COUNT, CHALLENGE_ATTEMPTS, OOB_COOLDOWN, OOB_LIFETIME, OOB_RESENDS, delivered, midx,
+    BACKUP_COUNT, CHALLENGE_ATTEMPTS, CHALLENGE_LIFETIME, OOB_COOLDOWN, OOB_LIFETIME, OOB_RESENDS,
+    delivered, midx,
 };
 
 fn started(actual: &Result<Reply, Error>) -> Option<&SetupStarted> {
@@ -53,8 +54,9 @@ impl Model {
                 let Some(method) = self.default else {
                     return Ok("not_required".to_owned());
                 };
-                self.begin_verifying(Slot::Login, MTask::Login, method, now, actual)?;
-                Ok(format!("login:{method}"))
+                let withheld =
+                    self.begin_verifying(Slot::Login, MTask::Login, method, now, actual)?;
+                Ok(format!("login:{method}{withheld}"))
             }
             Call::VerifyLogin(t, code) => {
                 self.locate(Slot::Login, &t.lookup_key(), now)?;
@@ -69,14 +71,21 @@ impl Model {
                 if let DisableScope::Method(target) = scope {
                     self.require_enabled(*target)?;
                 }
-                self.begin_verifying(Slot::Disable, MTask::Disable(*scope), method, now, actual)?;
-                Ok(format!("pending:{method}"))
+                let withheld = self.begin_verifying(
+                    Slot::Disable,
+                    MTask::Disable(*scope),
+                    method,
+                    now,
+                    actual,
+                )?;
+                Ok(format!("pending:{method}{withheld}"))
             }
             Call::VerifyDisable(t, code) => self.verify_disable(&t.lookup_key(), code, now, events),
             Call::BeginRegenerate => {
                 let method = self.default.ok_or(Error::MfaNotEnabled)?;
-                self.begin_verifying(Slot::Regenerate, MTask::Regenerate, method, now, actual)?;
-                Ok(format!("pending:{method}"))
+                let withheld =
+                    self.begin_verifying(Slot::Regenerate, MTask::Regenerate, method, now, actual)?;
+                Ok(format!("pending:{method}{withheld}"))
             }
             Call::VerifyRegenerate(t, code) => {
                 self.locate(Slot::Regenerate, &t.lookup_key(), now)?;
@@ -95,11 +104,14 @@ impl Model {
                 });
                 Ok(format!("codes:{BACKUP_COUNT}"))
             }
+            Call::Unlock => Ok(self.unlock(events)),
+            Call::Reset => Ok(self.reset(events)),
         }
     }
 
     /// Opens a challenge for `task` on the enabled `method` (login, disable,
-    /// regenerate, step-up).
+    /// regenerate, step-up); a code that cannot be sent for a wait that ends is
+    /// withheld, and the answer names why (the suffix returned).
     fn begin_verifying(
         &mut self,
         slot: Slot,
@@ -107,15 +119,27 @@ impl Model {
         method: Method,
         now: u64,
         actual: &Result<Reply, Error>,
-    ) -> Result<(), Error> {
+    ) -> Result<String, Error> {
         self.check_not_locked(now)?;
         let opened = opened(actual);
-        let factor =
-            self.factor_for(method, now, opened.as_ref().and_then(|(p, _)| p.delivery()))?;
+        let delivery = opened.as_ref().and_then(|(p, _)| p.delivery());
+        let (factor, withheld) =
+            match self.factor_for(method, now, now + CHALLENGE_LIFETIME, delivery) {
+                Ok(factor) => (factor, String::new()),
+                Err(Error::TooManyAttempts { retry_at }) => (
+                    MFactor::Unsent(method),
+                    format!(":withheld:throttled@{retry_at}"),
+                ),
+                Err(Error::TooManyCodesSent { retry_at }) => (
+                    MFactor::Unsent(method),
+                    format!(":withheld:send_limit@{retry_at}"),
+                ),
+                Err(error) => return Err(error),
+            };
         if let Some((_, key)) = opened {
             self.open(slot, key, task, factor, now);
         }
-        Ok(())
+        Ok(withheld)
     }
 
     fn begin_setup(
@@ -132,8 +156,8 @@ impl Model {
                 pending: MPending::of(method),
                 confirming: false,
             };
-            self.begin_verifying(Slot::Setup, task, current, now, actual)?;
-            return Ok(format!("step_up:{current}"));
+            let withheld = self.begin_verifying(Slot::Setup, task, current, now, actual)?;
+            return Ok(format!("step_up:{current}{withheld}"));
         }
         self.check_not_locked(now)?;
         let started = started(actual);
@@ -144,7 +168,7 @@ impl Model {
             });
             (MPending::Auth(secret), MFactor::Auth)
         } else {
-            self.budget(now)?;
+            self.may_send(now)?;
             self.spend(now);
             let code = started.map_or_else(String::new, |s| match &s.next {
                 SetupNext::Confirm(SetupMaterial::Oob(d)) => delivered(Some(d)),
@@ -152,7 +176,7 @@ impl Model {
             });
             (
                 MPending::of(method),
-                MFactor::Oob(MOob::issued(method, code, now)),
+                MFactor::Oob(MOob::issued(method, code, now, now + CHALLENGE_LIFETIME)),
             )
         };
         if let Some(s) = started {
@@ -175,7 +199,7 @@ impl Model {
                 confirming: stage,
             } if *stage == confirming => Ok(pending.clone()),
             _ if confirming => Err(Error::StepUpRequired),
-            _ => Err(Error::ChallengeConsumed),
+            _ => Err(Error::StepUpComplete),
         }
     }
 
@@ -189,12 +213,14 @@ impl Model {
     ) -> Result<String, Error> {
         let pending = self.setup_stage(key, now, false)?;
         let method = pending.method();
-        // A step-up that could not send the new address its code is refused before
-        // the code is looked at, so the code is not spent for nothing.
+        // A step-up that could not go on to the confirmation is refused before the
+        // code is looked at, so the code is not spent for nothing.
+        self.check_may_verify(now)?;
         if method != Method::Authenticator {
             self.budget(now)?;
         }
         self.check_code(Slot::Setup, code, now, events)?;
+        let expires_by = self.challenge(Slot::Setup).expires_at;
         let (pending, factor) = match pending {
             MPending::Auth(_) => {
                 let secret = match actual {
@@ -211,7 +237,10 @@ impl Model {
                     Ok(Reply::Material(SetupMaterial::Oob(d))) => delivered(Some(d)),
                     _ => String::new(),
                 };
-                (pending, MFactor::Oob(MOob::issued(method, code, now)))
+                (
+                    pending,
+                    MFactor::Oob(MOob::issued(method, code, now, expires_by)),
+                )
             }
         };
         let ch = self.challenge_mut(Slot::Setup);
@@ -281,7 +310,8 @@ impl Model {
             Ok(Reply::Prompt(p)) => p.delivery(),
             _ => None,
         };
-        let factor = self.factor_for(method, now, delivery)?;
+        let expires_by = ch.expires_at;
+        let factor = self.factor_for(method, now, expires_by, delivery)?;
         let sent = matches!(factor, MFactor::Oob(_));
         self.challenge_mut(slot).factor = factor;
         Ok(format!("prompt:{method}:{sent}"))
@@ -296,10 +326,12 @@ impl Model {
     ) -> Result<String, Error> {
         self.locate(slot, key, now)?;
         let ch = self.challenge(slot);
-        let MFactor::Oob(oob) = &ch.factor else {
-            return Err(Error::ResendOnlyForOob);
+        let (method, unsent) = match &ch.factor {
+            MFactor::Oob(oob) => (oob.method, false),
+            MFactor::Unsent(method) => (*method, true),
+            MFactor::Auth => return Err(Error::ResendOnlyForOob),
         };
-        let method = oob.method;
+        let expires_by = ch.expires_at;
         let to_pending = matches!(
             ch.task,
             MTask::Setup {
@@ -310,7 +342,17 @@ impl Model {
         if !to_pending && !self.is_enabled(method) {
             return Err(Error::MethodNotEnabled { method });
         }
-        self.budget(now)?;
+        self.may_send(now)?;
+        let code = match actual {
+            Ok(Reply::Delivery(d)) => delivered(Some(d)),
+            _ => String::new(),
+        };
+        if unsent {
+            self.spend(now);
+            self.challenge_mut(slot).factor =
+                MFactor::Oob(MOob::issued(method, code, now, expires_by));
+            return Ok(format!("delivery:{method}"));
+        }
         let MFactor::Oob(oob) = &mut self.challenges[slot.index()].as_mut().unwrap().factor else {
             unreachable!("checked above");
         };
@@ -318,21 +360,18 @@ impl Model {
             return Err(Error::CodeConsumed);
         }
         if oob.attempts_left == 0 {
-            return Err(Error::TooManyAttempts { retry_at: None });
+            return Err(Error::AttemptsExhausted);
         }
         if oob.resends_used >= OOB_RESENDS {
             return Err(Error::MaxResendLimit);
         }
-        let elapsed = now.saturating_sub(oob.last_sent_at);
-        if elapsed < OOB_COOLDOWN {
+        if now < oob.last_sent_at + OOB_COOLDOWN {
             return Err(Error::ResendCooldown {
-                retry_after: OOB_COOLDOWN - elapsed,
+                retry_at: oob.last_sent_at + OOB_COOLDOWN,
             });
         }
-        if let Ok(Reply::Delivery(d)) = actual {
-            oob.code = delivered(Some(d));
-        }
-        oob.expires_at = now + OOB_LIFETIME;
+        oob.code = code;
+        oob.expires_at = (now + OOB_LIFETIME).min(expires_by);
         oob.last_sent_at = now;
         oob.resends_used += 1;
         self.spend(now);

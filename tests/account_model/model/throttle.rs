@@ -7,21 +7,48 @@ use super::{MFactor, MPending, MProof, MTask, Model};
 use crate::ops::Slot;
 use crate::support::{
     BACKUP_LOW_AT, CODES_PER_HOUR, FIRST_DELAY, FREE_FAILURES, LOCKOUT, LOCKOUT_AFTER, MAX_DELAY,
-    SEND_WINDOW, is_backup_shaped, is_counted, totp,
+    MAX_FAILURES, SEND_WINDOW, is_backup_shaped, is_counted, totp,
 };
 
 impl Model {
+    pub(crate) fn hard_locked(&self) -> bool {
+        self.failures >= u32::from(MAX_FAILURES)
+    }
+
     fn locked(&self, now: u64) -> bool {
         self.failures >= u32::from(LOCKOUT_AFTER) && now < self.wait_until
     }
 
+    /// Nothing begins while hard-locked or locked out; a delay alone is no bar.
     pub(super) fn check_not_locked(&self, now: u64) -> Result<(), Error> {
+        if self.hard_locked() {
+            return Err(Error::MfaLocked);
+        }
         if self.locked(now) {
             return Err(Error::TooManyAttempts {
-                retry_at: Some(self.wait_until),
+                retry_at: self.wait_until,
             });
         }
         Ok(())
+    }
+
+    /// No code is looked at while hard-locked or while a delay or lockout runs.
+    pub(super) fn check_may_verify(&self, now: u64) -> Result<(), Error> {
+        if self.hard_locked() {
+            return Err(Error::MfaLocked);
+        }
+        if now < self.wait_until {
+            return Err(Error::TooManyAttempts {
+                retry_at: self.wait_until,
+            });
+        }
+        Ok(())
+    }
+
+    /// No code is sent when none would be looked at, or over the hourly budget.
+    pub(super) fn may_send(&self, now: u64) -> Result<(), Error> {
+        self.check_may_verify(now)?;
+        self.budget(now)
     }
 
     pub(super) fn budget(&self, now: u64) -> Result<(), Error> {
@@ -53,7 +80,12 @@ impl Model {
 
     fn fail(&mut self, now: u64, events: &mut Vec<Event>) {
         self.failures += 1;
-        if self.failures >= u32::from(LOCKOUT_AFTER) {
+        if self.hard_locked() {
+            self.wait_until = 0;
+            events.push(Event::MfaLocked {
+                failures: self.failures,
+            });
+        } else if self.failures >= u32::from(LOCKOUT_AFTER) {
             self.wait_until = now + LOCKOUT;
             events.push(Event::LockoutStarted {
                 until: self.wait_until,
@@ -71,11 +103,7 @@ impl Model {
         now: u64,
         events: &mut Vec<Event>,
     ) -> Result<MProof, Error> {
-        if now < self.wait_until {
-            return Err(Error::TooManyAttempts {
-                retry_at: Some(self.wait_until),
-            });
-        }
+        self.check_may_verify(now)?;
         let i = slot.index();
         let (method, confirming) = {
             let ch = self.challenges[i].as_ref().unwrap();
@@ -88,7 +116,7 @@ impl Model {
         }
         let ch = self.challenges[i].as_mut().unwrap();
         if ch.attempts_left == 0 {
-            return Err(Error::TooManyAttempts { retry_at: None });
+            return Err(Error::AttemptsExhausted);
         }
         let result = match self.backup.as_mut() {
             Some(set) if !confirming && is_backup_shaped(code) => {
@@ -121,6 +149,7 @@ impl Model {
                         .map(|m| MProof::Totp { step: m.step() })
                 }
                 MFactor::Oob(o) => o.verify(code, now).map(|()| MProof::Oob(o.method)),
+                MFactor::Unsent(_) => return Err(Error::NoCodeSent),
             },
         };
         match result {

@@ -54,10 +54,12 @@ pub async fn register(
 /// `POST /api/auth/login`: checks the password, then either signs in (`{"token"}`)
 /// or answers the pending second factor (`{"status": "pending_mfa", "mfaToken",
 /// "method", "methods", "hint", "expiresAt"}`), sending an email/SMS code first
-/// when that is the default method.
+/// when that is the default method, or saying why it was not sent
+/// (`deliveryWithheld`).
 ///
 /// # Errors
-/// 401 `invalid_credentials`; `too_many_attempts` (429) during a lockout.
+/// 401 `invalid_credentials`; `too_many_attempts` (429) during a lockout;
+/// `mfa_locked` (423) when the second factor is hard-locked.
 pub async fn login(
     State(state): State<AppState>,
     Body(body): Body<Credentials>,

@@ -14,10 +14,10 @@ use crate::session::SignedIn;
 use crate::state::AppState;
 
 /// `POST /identity/mfa/backup-codes/regenerate` (signed in): asks for a code of the
-/// default method.
+/// default method (with `deliveryWithheld` when its email/SMS code was not sent).
 ///
 /// # Errors
-/// `mfa_not_enabled` (400), `too_many_attempts` (429).
+/// `mfa_not_enabled` (400), `too_many_attempts` (429), `mfa_locked` (423).
 pub async fn begin(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,

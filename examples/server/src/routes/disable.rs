@@ -22,11 +22,12 @@ pub struct DisableRequest {
     pub method: Option<String>,
 }
 
-/// `POST /identity/mfa/disable` (signed in): asks for a code of the default method.
+/// `POST /identity/mfa/disable` (signed in): asks for a code of the default method
+/// (with `deliveryWithheld` when its email/SMS code was not sent).
 ///
 /// # Errors
 /// `mfa_not_enabled`, `mfa_method_not_enabled`, `invalid_mfa_method` (400),
-/// `too_many_attempts` (429).
+/// `too_many_attempts` (429), `mfa_locked` (423).
 pub async fn begin(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,

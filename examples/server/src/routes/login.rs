@@ -29,7 +29,8 @@ pub struct SwitchRequest {
 ///
 /// # Errors
 /// `invalid_mfa_method`, `mfa_method_not_enabled`, `authenticator_not_configured`,
-/// `mfa_token_invalid` (404), `mfa_token_expired`, `too_many_codes_sent` (429).
+/// `mfa_token_invalid` (404), `mfa_token_expired`; to email or SMS,
+/// `too_many_attempts` and `too_many_codes_sent` (429), `mfa_locked` (423).
 pub async fn switch(
     State(state): State<AppState>,
     Body(body): Body<SwitchRequest>,
@@ -52,8 +53,10 @@ pub async fn switch(
 ///
 /// # Errors
 /// `invalid_code`, `code_reused` and `backup_code_used` (401); `too_many_attempts`
-/// (429); `mfa_token_invalid` (404); `mfa_token_expired`, `mfa_token_consumed`,
-/// `mfa_wrong_purpose`, `malformed_code` (400).
+/// (429, wait for `retryAt`); `mfa_locked` (423); `mfa_token_invalid` (404);
+/// `attempts_exhausted` (sign in again), `no_code_sent` (resend, switch or use a
+/// backup code), `mfa_token_expired`, `mfa_token_consumed`, `mfa_wrong_purpose`,
+/// `malformed_code` (400).
 pub async fn verify(
     State(state): State<AppState>,
     Body(body): Body<TokenAndCode>,

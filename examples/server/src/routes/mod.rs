@@ -42,16 +42,34 @@ pub(crate) fn names(methods: &[Method]) -> Vec<&'static str> {
 }
 
 /// A pending challenge as the seeds show it: token, method, alternatives, masked
-/// destination, expiry.
+/// destination, expiry; and, when its email/SMS code was not sent, why
+/// (`deliveryWithheld`, see [`with_withheld`]).
 pub(crate) fn pending(token: &str, prompt: &Prompt) -> Value {
-    json!({
+    let mut answer = json!({
         "mfaToken": token,
         "method": prompt.method().name(),
         "methods": names(prompt.methods()),
         "hint": prompt.hint(),
         "expiresAt": iso8601::format(prompt.expires_at()),
         "backupCodesAccepted": prompt.backup_codes_accepted(),
-    })
+    });
+    with_withheld(&mut answer, prompt);
+    answer
+}
+
+/// Adds `"deliveryWithheld": {"reason", "retryAt"}` to a prompt's JSON when the
+/// challenge began without sending its email/SMS code: `reason` is `throttled` (a
+/// delay after wrong codes runs) or `send_limit` (the hourly budget of codes is
+/// spent), `retryAt` the Unix time a resend can send it (as in a 429's `retryAt`).
+/// The challenge is live: the client tells the user and offers the other methods
+/// and backup codes, or a resend at `retryAt`.
+pub(crate) fn with_withheld(answer: &mut Value, prompt: &Prompt) {
+    if let (Some(withheld), Some(map)) = (prompt.withheld(), answer.as_object_mut()) {
+        map.insert(
+            "deliveryWithheld".to_owned(),
+            json!({ "reason": withheld.code(), "retryAt": withheld.retry_at() }),
+        );
+    }
 }
 
 /// Answers a challenge just opened on the default method (disable, regenerate,

@@ -17,7 +17,9 @@ use crate::{flow, iso8601};
 ///
 /// # Errors
 /// `resend_only_for_oob` (400) for an authenticator challenge; `resend_cooldown`,
-/// `max_resend_limit`, `too_many_codes_sent` (429); `mfa_token_invalid` (404).
+/// `too_many_codes_sent`, `too_many_attempts` (429, wait for `retryAt`);
+/// `max_resend_limit`, `attempts_exhausted` (400: start a new challenge);
+/// `mfa_locked` (423); `mfa_token_invalid` (404).
 pub async fn resend(
     State(state): State<AppState>,
     Body(body): Body<TokenOnly>,
@@ -39,11 +41,11 @@ fn resend_as<P: TokenPurpose>(state: &AppState, text: &str) -> Result<Json<Value
         state.mfa.resend(account, &token, &mut rand::rng(), now)
     })?;
     let delivery = outcome.result?;
-    let hint = delivery.hint();
+    let (hint, expires_at) = (delivery.hint(), delivery.expires_at());
     super::send(state, user, Some(delivery))?;
     Ok(Json(json!({
         "message": "A new code was sent",
         "hint": hint,
-        "expiresAt": iso8601::format(state.clock.now() + state.mfa.policy().oob().lifetime()),
+        "expiresAt": iso8601::format(expires_at),
     })))
 }

@@ -30,11 +30,13 @@ pub struct SetupRequest {
 /// `POST /identity/mfa/setup` (signed in): starts enrolling a method. Answers the
 /// `mfaToken` and either the new secret (`secret`, `otpauthUrl`), or the masked
 /// address the code went to (`hint`), or, with a method already enabled, a
-/// `stepUp` prompt for a code of that method.
+/// `stepUp` prompt for a code of that method (with `deliveryWithheld` when that
+/// method's email/SMS code was not sent).
 ///
 /// # Errors
 /// `invalid_mfa_method`, `mfa_already_enabled` (409), `invalid_destination`,
-/// `too_many_attempts`, `too_many_codes_sent`; 400 when the address is missing.
+/// `too_many_attempts` and `too_many_codes_sent` (429), `mfa_locked` (423); 400
+/// when the address is missing.
 pub async fn begin(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
@@ -70,14 +72,13 @@ pub async fn begin(
         SetupNext::Confirm(material) => merge(&mut answer, material_json(&state, user, material)?),
         SetupNext::StepUp(mut prompt) => {
             super::send(&state, user, prompt.take_delivery())?;
-            merge(
-                &mut answer,
-                json!({ "stepUp": {
-                    "method": prompt.method().name(),
-                    "methods": names(prompt.methods()),
-                    "hint": prompt.hint(),
-                }}),
-            );
+            let mut step_up = json!({
+                "method": prompt.method().name(),
+                "methods": names(prompt.methods()),
+                "hint": prompt.hint(),
+            });
+            super::with_withheld(&mut step_up, &prompt);
+            merge(&mut answer, json!({ "stepUp": step_up }));
         }
     }
     Ok(Json(answer))
@@ -87,7 +88,9 @@ pub async fn begin(
 /// code; answers what the new method needs (`secret` and `otpauthUrl`, or `hint`).
 ///
 /// # Errors
-/// As verifying a sign-in code, plus `step_up_required` never (this is the step-up).
+/// As verifying a sign-in code, with 400 for a wrong code; `step_up_complete` (409)
+/// when the step-up is already done (go on to `/identity/mfa/setup/verify`);
+/// `too_many_codes_sent` (429) when the new address's code cannot be sent.
 pub async fn step_up(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
@@ -108,8 +111,9 @@ pub async fn step_up(
 /// plus seed 003's `backup_codes` when this is the first method.
 ///
 /// # Errors
-/// `invalid_code`, `mfa_already_enabled` (409), `step_up_required` (403),
-/// `mfa_token_invalid` (404), `mfa_token_expired`, `too_many_attempts` (429).
+/// `invalid_code`, `attempts_exhausted` (400), `mfa_already_enabled` (409),
+/// `step_up_required` (403), `mfa_token_invalid` (404), `mfa_token_expired`,
+/// `too_many_attempts` (429), `mfa_locked` (423).
 pub async fn verify(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use mfa_core::ServerKey;
+use mfa_core::account::MfaPolicy;
 use mfa_server::{AppState, ManualClock, Outbox, Store};
 use serde_json::{Value, json};
 
@@ -44,8 +45,14 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server over the SQLite file at `db`, on a clock the test moves.
     pub async fn start(db: &Path, clock: ManualClock) -> Self {
+        Self::start_with_policy(db, clock, MfaPolicy::default().with_issuer("mfa-server")).await
+    }
+
+    /// As [`start`](Self::start), with `policy` instead of the default one.
+    pub async fn start_with_policy(db: &Path, clock: ManualClock, policy: MfaPolicy) -> Self {
         let store = Arc::new(Store::open(db).unwrap());
-        let state = AppState::new(
+        let state = AppState::with_policy(
+            policy,
             server_key(),
             Arc::clone(&store),
             Arc::new(Outbox::new(store)),
@@ -73,14 +80,45 @@ impl TestServer {
     }
 
     /// POSTs `body` to `path`, with a bearer session when given; the status and JSON.
+    /// Every 429 is checked on the way: it says when to retry, in the body
+    /// (`retryAt`) and in a `Retry-After` header that agrees with it.
     pub async fn post(&self, path: &str, session: Option<&str>, body: Value) -> (u16, Value) {
+        let (status, retry_after, body) = self.post_with_retry_after(path, session, body).await;
+        if status == 429 {
+            let retry_at = body["retryAt"].as_u64().expect("a 429 carries retryAt");
+            let expected = retry_at.saturating_sub(self.clock.now()).max(1);
+            assert_eq!(
+                retry_after,
+                Some(expected),
+                "a 429's Retry-After is the seconds to retryAt: {body}"
+            );
+        }
+        (status, body)
+    }
+
+    /// As [`post`](Self::post), without its checks, with the `Retry-After` header
+    /// (seconds) when there is one.
+    pub async fn post_with_retry_after(
+        &self,
+        path: &str,
+        session: Option<&str>,
+        body: Value,
+    ) -> (u16, Option<u64>, Value) {
         let mut request = self.client.post(format!("{}{path}", self.base)).json(&body);
         if let Some(token) = session {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|value| value.to_str().unwrap().parse().unwrap());
+        (
+            status,
+            retry_after,
+            response.json().await.unwrap_or(Value::Null),
+        )
     }
 
     /// The last code the outbox holds for `destination` (the user's inbox).

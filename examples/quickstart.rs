@@ -236,9 +236,15 @@ fn main() -> Result<(), Error> {
         }
     }
     println!(
-        "   {guesses} guesses in {} s of simulated time",
-        now - attack_start
+        "   {guesses} guesses in {} s of simulated time; lock state: {:?}",
+        now - attack_start,
+        mfa.lock_state(&account, now)
     );
+    println!(
+        "   (however long they wait, at most {} wrong codes in a row are ever looked at;",
+        mfa.policy().throttle().max_failures()
+    );
+    println!("    then only your support desk's Mfa::unlock or Mfa::reset_factors helps)");
 
     println!("\n8. After the lockout, Jane turns MFA off with her app");
     now = account.retry_at(now).unwrap_or(now) + 1;

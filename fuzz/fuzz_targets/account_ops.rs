@@ -1,9 +1,21 @@
 //! Structure-aware: arbitrary sequences of account operations (enrol, step up,
-//! confirm, sign in, switch, resend, disable, regenerate, clock jumps, reloads),
-//! with the user's codes chosen by the fuzzer. After every step it checks the
-//! invariants of the model-based property test:
+//! confirm, sign in, switch, resend, disable, regenerate, clock jumps of seconds
+//! or days, waiting out every delay, reloads, and the privileged unlock and reset),
+//! with the user's codes chosen by the fuzzer. The policy hard-locks at
+//! [`MAX_FAILURES`] consecutive failures, past its lockout, so the fuzzer reaches
+//! the hard lock. After every step it checks the invariants of the model-based
+//! property test:
 //! - no authenticator time step and no backup code is accepted twice;
-//! - while a delay or lockout runs, nothing is accepted and nothing is counted;
+//! - over any horizon, at most `max_failures` consecutive wrong codes are ever
+//!   evaluated: the wrong answers to code-checking calls since the last success,
+//!   unlock or reset never exceed it, and equal the account's failure count;
+//! - while a delay or lockout runs, nothing is accepted, nothing is counted and no
+//!   email / SMS code is handed out; during a lockout no challenge begins;
+//! - while hard-locked, every call but unlock and reset accepts nothing, counts
+//!   nothing, begins no challenge and hands out no email / SMS code, and the account
+//!   stays hard-locked whatever the clock says;
+//! - unlock clears the count and keeps every factor; after reset no method, backup
+//!   code or challenge is left and the count is 0;
 //! - once the last method is off, no secret, backup code or challenge is left;
 //! - the version steps by one exactly when the stored JSON changes;
 //! - a reloaded record equals the one in memory.
@@ -14,12 +26,20 @@ use std::collections::HashSet;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use mfa_core::account::{
-    Delivery, DisableScope, DisableToken, LoginStart, LoginToken, Method, MethodSetup,
-    RegenerateToken, SetupMaterial, SetupNext, SetupToken, ThrottlePolicy, VerifiedWith,
+    Delivery, DisableScope, DisableToken, Event, LockState, LoginStart, LoginToken, Method,
+    MethodSetup, Outcome, Prompt, RegenerateToken, SetupMaterial, SetupNext, SetupToken,
+    ThrottlePolicy, VerifiedWith,
 };
-use mfa_core::{Account, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
+use mfa_core::{Account, Error, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+
+/// Failures before the lockout of the fuzzed policy.
+const LOCKOUT_AFTER: u8 = 6;
+/// Consecutive failures that hard-lock the account under the fuzzed policy.
+const MAX_FAILURES: u8 = 12;
+/// Seconds in a day.
+const DAY: u64 = 86_400;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
 enum Pick {
@@ -73,8 +93,60 @@ enum Op {
     VerifyDisable(Code),
     BeginRegenerate,
     VerifyRegenerate(Code),
+    /// Seconds pass.
     Wait(u16),
+    /// Days pass.
+    Days(u8),
+    /// The attacker waits out the delay or lockout running, if any.
+    WaitOut,
     Reload,
+    /// The support desk clears the failure count.
+    Unlock,
+    /// The support desk wipes every factor.
+    Reset,
+}
+
+impl Op {
+    /// The privileged recovery operations, which lift a lock by design.
+    const fn recovers(&self) -> bool {
+        matches!(self, Op::Unlock | Op::Reset)
+    }
+}
+
+/// What one operation answered, as its caller saw it.
+#[derive(Default)]
+struct Reply {
+    /// A code was accepted.
+    accepted: bool,
+    /// A code was looked at and counted as a wrong guess.
+    wrong: bool,
+    /// An email / SMS code was handed out to send.
+    sent: bool,
+    /// The events of the call.
+    events: Vec<Event>,
+}
+
+impl Reply {
+    /// The reply of a call that checks a code.
+    fn checked<T>(result: &Result<T, Error>, events: Vec<Event>) -> Reply {
+        Reply {
+            accepted: result.is_ok(),
+            wrong: matches!(
+                result,
+                Err(Error::InvalidCode | Error::CodeReused { .. } | Error::BackupCodeUsed)
+            ),
+            sent: false,
+            events,
+        }
+    }
+
+    /// The reply of a call that checks no code.
+    fn unchecked(events: Vec<Event>) -> Reply {
+        Reply {
+            events,
+            ..Reply::default()
+        }
+    }
 }
 
 #[derive(Default)]
@@ -96,6 +168,8 @@ struct Run {
     user: User,
     accepted_steps: HashSet<(String, u64)>,
     accepted_backup: HashSet<String>,
+    /// Wrong codes evaluated since the last success, unlock or reset.
+    wrong_in_a_row: u32,
 }
 
 fn json(account: &Account) -> String {
@@ -111,7 +185,9 @@ fn content(json: &str) -> serde_json::Value {
 
 impl Run {
     fn new() -> Self {
-        let throttle = ThrottlePolicy::new(2, 5, 40, 6, 900).expect("a valid policy");
+        let throttle = ThrottlePolicy::new(2, 5, 40, LOCKOUT_AFTER, 900)
+            .and_then(|t| t.with_max_failures(MAX_FAILURES))
+            .expect("a valid policy");
         let policy = MfaPolicy::default().with_throttle(throttle);
         Run {
             mfa: Mfa::new(policy, ServerKey::new(1, &[0x42; 32]).expect("a valid key")),
@@ -121,6 +197,7 @@ impl Run {
             user: User::default(),
             accepted_steps: HashSet::new(),
             accepted_backup: HashSet::new(),
+            wrong_in_a_row: 0,
         }
     }
 
@@ -190,17 +267,152 @@ impl Run {
 
     fn op(&mut self, op: &Op) {
         let before_json = json(&self.account);
-        let waiting = self.account.retry_at(self.now).is_some();
+        let state = self.mfa.lock_state(&self.account, self.now);
+        let waiting = self.account.retry_at(self.now);
+        match state {
+            LockState::Delayed { until } | LockState::LockedOut { until } => assert_eq!(
+                waiting,
+                Some(until),
+                "lock_state and retry_at disagree on the wait"
+            ),
+            _ => assert_eq!(waiting, None, "a wait runs while {state:?}"),
+        }
         let failures = self.account.failures();
-        let accepted = self.apply(op);
-        if waiting {
-            assert!(!accepted, "a code was accepted during a delay or lockout");
-            assert_eq!(
-                self.account.failures(),
-                failures,
-                "a guess was counted while waiting"
+        let methods = self.account.methods();
+        let backup_left = self.account.backup_codes_remaining();
+        let keys: HashSet<String> = self.account.challenge_keys().collect();
+
+        let reply = self.apply(op);
+
+        // The budget of wrong codes, counted by the fuzzer and by the account.
+        if reply.accepted || op.recovers() {
+            self.wrong_in_a_row = 0;
+        }
+        if reply.wrong {
+            self.wrong_in_a_row += 1;
+        }
+        let max_failures = u32::from(MAX_FAILURES);
+        assert!(
+            self.wrong_in_a_row <= max_failures,
+            "{} wrong codes in a row were evaluated (most allowed {max_failures})",
+            self.wrong_in_a_row
+        );
+        assert!(
+            self.account.failures() <= max_failures,
+            "{} failures counted (most allowed {max_failures})",
+            self.account.failures()
+        );
+        assert_eq!(
+            self.account.failures(),
+            self.wrong_in_a_row,
+            "the account's count differs from the wrong codes evaluated in a row"
+        );
+        if reply.wrong && self.account.failures() == max_failures {
+            assert!(
+                reply.events.contains(&Event::MfaLocked {
+                    failures: max_failures
+                }),
+                "the hard lock came without its event"
             );
         }
+        if self.account.failures() >= max_failures {
+            assert_eq!(
+                self.mfa.lock_state(&self.account, self.now),
+                LockState::HardLocked,
+                "the most failures were counted and the account is not hard-locked"
+            );
+        }
+
+        let new_keys = self.account.challenge_keys().any(|k| !keys.contains(&k));
+        if !op.recovers() {
+            if waiting.is_some() {
+                assert!(
+                    !reply.accepted,
+                    "a code was accepted during a delay or lockout"
+                );
+                assert!(!reply.wrong, "a guess was counted while waiting");
+                assert_eq!(
+                    self.account.failures(),
+                    failures,
+                    "a guess was counted while waiting"
+                );
+                assert!(
+                    !reply.sent,
+                    "an email / SMS code was handed out during a delay or lockout"
+                );
+            }
+            if let LockState::LockedOut { .. } = state {
+                assert!(!new_keys, "a challenge began during a lockout");
+            }
+            if state == LockState::HardLocked {
+                assert!(!reply.accepted, "a code was accepted while hard-locked");
+                assert!(!reply.wrong, "a guess was counted while hard-locked");
+                assert_eq!(
+                    self.account.failures(),
+                    failures,
+                    "the count moved while hard-locked"
+                );
+                assert!(
+                    !reply.sent,
+                    "an email / SMS code was handed out while hard-locked"
+                );
+                assert!(!new_keys, "a challenge began while hard-locked");
+                assert_eq!(
+                    self.mfa.lock_state(&self.account, self.now),
+                    LockState::HardLocked,
+                    "the hard lock lifted without a recovery"
+                );
+            }
+        }
+        match op {
+            Op::Unlock => {
+                assert_eq!(self.account.failures(), 0, "unlock left failures");
+                assert_eq!(self.account.retry_at(self.now), None, "unlock left a wait");
+                assert_eq!(
+                    self.mfa.lock_state(&self.account, self.now),
+                    LockState::Open,
+                    "unlock left the account closed"
+                );
+                assert_eq!(
+                    self.account.methods(),
+                    methods,
+                    "unlock changed the methods"
+                );
+                assert_eq!(
+                    self.account.backup_codes_remaining(),
+                    backup_left,
+                    "unlock changed the backup codes"
+                );
+                let cleared = failures != 0 || waiting.is_some();
+                assert_eq!(
+                    reply.events.contains(&Event::Unlocked { failures }),
+                    cleared,
+                    "Unlocked event and what was cleared disagree"
+                );
+            }
+            Op::Reset => {
+                assert!(self.account.methods().is_empty(), "a method survived reset");
+                assert!(!self.account.mfa_enabled(), "MFA survived reset");
+                assert_eq!(
+                    self.account.backup_codes_remaining(),
+                    None,
+                    "backup codes survived reset"
+                );
+                assert_eq!(
+                    self.account.challenge_keys().count(),
+                    0,
+                    "a challenge survived reset"
+                );
+                assert_eq!(self.account.failures(), 0, "reset left failures");
+                assert_eq!(
+                    self.mfa.lock_state(&self.account, self.now),
+                    LockState::Open,
+                    "reset left the account closed"
+                );
+            }
+            _ => {}
+        }
+
         let after_json = json(&self.account);
         let before_version = serde_json::from_str::<Account>(&before_json)
             .expect("a stored record loads")
@@ -231,8 +443,8 @@ impl Run {
         }
     }
 
-    /// Runs one operation; returns whether a code was accepted.
-    fn apply(&mut self, op: &Op) -> bool {
+    /// Runs one operation; returns what it answered.
+    fn apply(&mut self, op: &Op) -> Reply {
         let (mfa, rng, now) = (&self.mfa, &mut self.rng, self.now);
         let account = &mut self.account;
         match op {
@@ -248,45 +460,41 @@ impl Run {
                         number: "+1 415 555 0134",
                     },
                 };
-                if let Ok(started) = mfa
-                    .begin_setup(account, request, rng, now)
-                    .in_memory()
-                    .result
-                {
-                    match started.next {
+                let Outcome { result, events } =
+                    mfa.begin_setup(account, request, rng, now).in_memory();
+                let mut reply = Reply::unchecked(events);
+                if let Ok(started) = result {
+                    reply.sent = match started.next {
                         SetupNext::Confirm(material) => self.user.material(material),
-                        SetupNext::StepUp(prompt) => {
-                            self.user.heard(prompt.delivery());
-                        }
-                    }
+                        SetupNext::StepUp(prompt) => self.user.prompted(&prompt),
+                    };
                     self.user.setup = Some(started.token);
                 }
-                false
+                reply
             }
             Op::StepUp(code) | Op::Confirm(code) => {
                 let Some(token) = self.user.setup.clone() else {
-                    return false;
+                    return Reply::default();
                 };
                 let (typed, step) = self.code(code);
                 let (mfa, rng, now, account) =
                     (&self.mfa, &mut self.rng, self.now, &mut self.account);
                 if matches!(op, Op::StepUp(_)) {
-                    let Ok(material) = mfa
+                    let Outcome { result, events } = mfa
                         .verify_step_up(account, &token, &typed, rng, now)
-                        .in_memory()
-                        .result
-                    else {
-                        return false;
-                    };
-                    self.user.material(material);
-                    return true;
+                        .in_memory();
+                    let mut reply = Reply::checked(&result, events);
+                    if let Ok(material) = result {
+                        reply.sent = self.user.material(material);
+                    }
+                    return reply;
                 }
-                let Ok(confirmed) = mfa
+                let Outcome { result, events } = mfa
                     .confirm_setup(account, &token, &typed, rng, now)
-                    .in_memory()
-                    .result
-                else {
-                    return false;
+                    .in_memory();
+                let reply = Reply::checked(&result, events);
+                let Ok(confirmed) = result else {
+                    return reply;
                 };
                 if confirmed.method == Method::Authenticator {
                     // The enrolment's code is spent on the new secret.
@@ -295,175 +503,224 @@ impl Run {
                 if let Some(codes) = confirmed.backup_codes {
                     self.user.backup = codes.expose_secret().map(String::from).collect();
                 }
-                true
+                reply
             }
             Op::BeginLogin => {
-                if let Ok(LoginStart::Required(login)) =
-                    mfa.begin_login(account, rng, now).in_memory().result
-                {
-                    self.user.heard(login.prompt.delivery());
+                let Outcome { result, events } = mfa.begin_login(account, rng, now).in_memory();
+                let mut reply = Reply::unchecked(events);
+                if let Ok(LoginStart::Required(login)) = result {
+                    reply.sent = self.user.prompted(&login.prompt);
                     self.user.login = Some(login.token);
                 }
-                false
+                reply
             }
             Op::VerifyLogin(code) => {
                 let Some(token) = self.user.login.clone() else {
-                    return false;
+                    return Reply::default();
                 };
                 let (typed, step) = self.code(code);
-                let Ok(verified) = self
+                let Outcome { result, events } = self
                     .mfa
                     .verify_login(&mut self.account, &token, &typed, self.now)
-                    .in_memory()
-                    .result
-                else {
-                    return false;
-                };
-                self.accepted(verified.with, &typed, step);
-                true
+                    .in_memory();
+                let reply = Reply::checked(&result, events);
+                if let Ok(verified) = result {
+                    self.accepted(verified.with, &typed, step);
+                }
+                reply
             }
             Op::Switch(slot, pick) => {
-                let prompt = match slot {
+                let outcome = match slot {
                     Slot::Setup => self
                         .user
                         .setup
                         .clone()
-                        .map(|t| mfa.switch_method(account, &t, pick.method(), rng, now))
-                        .map(|c| c.in_memory().result),
+                        .map(|t| mfa.switch_method(account, &t, pick.method(), rng, now)),
                     Slot::Login => self
                         .user
                         .login
                         .clone()
-                        .map(|t| mfa.switch_method(account, &t, pick.method(), rng, now))
-                        .map(|c| c.in_memory().result),
+                        .map(|t| mfa.switch_method(account, &t, pick.method(), rng, now)),
                     Slot::Disable => self
                         .user
                         .disable
                         .clone()
-                        .map(|t| mfa.switch_method(account, &t, pick.method(), rng, now))
-                        .map(|c| c.in_memory().result),
+                        .map(|t| mfa.switch_method(account, &t, pick.method(), rng, now)),
                     Slot::Regenerate => self
                         .user
                         .regenerate
                         .clone()
-                        .map(|t| mfa.switch_method(account, &t, pick.method(), rng, now))
-                        .map(|c| c.in_memory().result),
-                };
-                if let Some(Ok(prompt)) = prompt {
-                    self.user.heard(prompt.delivery());
+                        .map(|t| mfa.switch_method(account, &t, pick.method(), rng, now)),
                 }
-                false
+                .map(|c| c.in_memory());
+                let Some(Outcome { result, events }) = outcome else {
+                    return Reply::default();
+                };
+                let mut reply = Reply::unchecked(events);
+                if let Ok(prompt) = result {
+                    reply.sent = self.user.prompted(&prompt);
+                }
+                reply
             }
             Op::Resend(slot) => {
-                let delivery = match slot {
+                let outcome = match slot {
                     Slot::Setup => self
                         .user
                         .setup
                         .clone()
-                        .map(|t| mfa.resend(account, &t, rng, now).in_memory().result),
+                        .map(|t| mfa.resend(account, &t, rng, now)),
                     Slot::Login => self
                         .user
                         .login
                         .clone()
-                        .map(|t| mfa.resend(account, &t, rng, now).in_memory().result),
+                        .map(|t| mfa.resend(account, &t, rng, now)),
                     Slot::Disable => self
                         .user
                         .disable
                         .clone()
-                        .map(|t| mfa.resend(account, &t, rng, now).in_memory().result),
+                        .map(|t| mfa.resend(account, &t, rng, now)),
                     Slot::Regenerate => self
                         .user
                         .regenerate
                         .clone()
-                        .map(|t| mfa.resend(account, &t, rng, now).in_memory().result),
-                };
-                if let Some(Ok(d)) = delivery {
-                    self.user.heard(Some(&d));
+                        .map(|t| mfa.resend(account, &t, rng, now)),
                 }
-                false
+                .map(|c| c.in_memory());
+                let Some(Outcome { result, events }) = outcome else {
+                    return Reply::default();
+                };
+                let mut reply = Reply::unchecked(events);
+                if let Ok(d) = result {
+                    reply.sent = self.user.heard(Some(&d));
+                }
+                reply
             }
             Op::BeginDisable(pick) => {
                 let scope = pick.map_or(DisableScope::Everything, |p| {
                     DisableScope::Method(p.method())
                 });
-                if let Ok(pending) = mfa
-                    .begin_disable(account, scope, rng, now)
-                    .in_memory()
-                    .result
-                {
-                    self.user.heard(pending.prompt.delivery());
+                let Outcome { result, events } =
+                    mfa.begin_disable(account, scope, rng, now).in_memory();
+                let mut reply = Reply::unchecked(events);
+                if let Ok(pending) = result {
+                    reply.sent = self.user.prompted(&pending.prompt);
                     self.user.disable = Some(pending.token);
                 }
-                false
+                reply
             }
             Op::VerifyDisable(code) => {
                 let Some(token) = self.user.disable.clone() else {
-                    return false;
+                    return Reply::default();
                 };
                 let (typed, step) = self.code(code);
-                let Ok(done) = self
+                let Outcome { result, events } = self
                     .mfa
                     .verify_disable(&mut self.account, &token, &typed, self.now)
-                    .in_memory()
-                    .result
-                else {
-                    return false;
+                    .in_memory();
+                let reply = Reply::checked(&result, events);
+                let Ok(done) = result else {
+                    return reply;
                 };
                 self.accepted(done.with, &typed, step);
                 if done.disabled.contains(&Method::Authenticator) {
                     self.user.secret = None;
                 }
-                true
+                reply
             }
             Op::BeginRegenerate => {
-                if let Ok(pending) = mfa.begin_regenerate(account, rng, now).in_memory().result {
-                    self.user.heard(pending.prompt.delivery());
+                let Outcome { result, events } =
+                    mfa.begin_regenerate(account, rng, now).in_memory();
+                let mut reply = Reply::unchecked(events);
+                if let Ok(pending) = result {
+                    reply.sent = self.user.prompted(&pending.prompt);
                     self.user.regenerate = Some(pending.token);
                 }
-                false
+                reply
             }
             Op::VerifyRegenerate(code) => {
                 let Some(token) = self.user.regenerate.clone() else {
-                    return false;
+                    return Reply::default();
                 };
                 let (typed, _) = self.code(code);
                 let (mfa, rng, now) = (&self.mfa, &mut self.rng, self.now);
-                let fresh = mfa
+                let Outcome { result, events } = mfa
                     .verify_regenerate(&mut self.account, &token, &typed, rng, now)
                     .in_memory();
-                let Ok(codes) = fresh.result else {
-                    return false;
-                };
-                // Which code proved it is not reported; the old set is retired anyway.
-                self.user.backup = codes.expose_secret().map(String::from).collect();
-                true
+                let reply = Reply::checked(&result, events);
+                if let Ok(codes) = result {
+                    // Which code proved it is not reported; the old set is retired
+                    // anyway.
+                    self.user.backup = codes.expose_secret().map(String::from).collect();
+                }
+                reply
             }
             Op::Wait(seconds) => {
                 self.now += u64::from(*seconds);
-                false
+                Reply::default()
+            }
+            Op::Days(days) => {
+                self.now += u64::from(*days) * DAY;
+                Reply::default()
+            }
+            Op::WaitOut => {
+                if let Some(at) = account.retry_at(now) {
+                    assert!(at > now, "a wait that ended is reported");
+                    self.now = at;
+                }
+                Reply::default()
             }
             Op::Reload => {
                 let reloaded: Account =
                     serde_json::from_str(&json(account)).expect("a stored record loads");
                 assert_eq!(&reloaded, account, "a reloaded record differs");
                 *account = reloaded;
-                false
+                Reply::default()
+            }
+            Op::Unlock => {
+                let failures = account.failures();
+                let Outcome { result, events } = mfa.unlock(account, now).in_memory();
+                assert_eq!(result, Ok(failures), "unlock reports another count");
+                Reply::unchecked(events)
+            }
+            Op::Reset => {
+                let methods = account.methods();
+                let Outcome { result, events } = mfa.reset_factors(account, now).in_memory();
+                assert_eq!(result, Ok(methods), "reset reports other methods");
+                // The authenticator's secret is gone; the printed backup codes are
+                // dead (typing them is a wrong guess).
+                self.user.secret = None;
+                Reply::unchecked(events)
             }
         }
     }
 }
 
 impl User {
-    /// Reads the code out of a delivery, as the user reads the email or SMS.
-    fn heard(&mut self, delivery: Option<&Delivery>) {
+    /// Reads the code out of a delivery, as the user reads the email or SMS;
+    /// returns whether there was one.
+    fn heard(&mut self, delivery: Option<&Delivery>) -> bool {
         if let Some(d) = delivery {
             self.delivered = d.code().as_str().to_owned();
         }
+        delivery.is_some()
     }
 
-    fn material(&mut self, material: SetupMaterial) {
+    /// Reads a prompt; returns whether it came with an email / SMS code.
+    fn prompted(&mut self, prompt: &Prompt) -> bool {
+        assert!(
+            prompt.delivery().is_none() || prompt.withheld().is_none(),
+            "a prompt both delivers and withholds its code"
+        );
+        self.heard(prompt.delivery())
+    }
+
+    /// Reads the enrolment material; returns whether it was an email / SMS code.
+    fn material(&mut self, material: SetupMaterial) -> bool {
         match material {
-            SetupMaterial::Authenticator(e) => self.secret = Some(e.secret().clone()),
+            SetupMaterial::Authenticator(e) => {
+                self.secret = Some(e.secret().clone());
+                false
+            }
             SetupMaterial::Oob(d) => self.heard(Some(&d)),
         }
     }

@@ -145,6 +145,9 @@ impl Account {
     }
 
     /// When the next code will be looked at, if a delay or lockout runs at `now`.
+    /// `None` also when the account is hard-locked (no code is looked at until a
+    /// recovery): ask [`Mfa::lock_state`](super::Mfa::lock_state) for the whole
+    /// picture.
     #[must_use]
     pub const fn retry_at(&self, now: u64) -> Option<u64> {
         if now < self.throttle.wait_until {

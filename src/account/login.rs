@@ -136,6 +136,7 @@ impl Mfa {
     ) -> Change<'a, Prompt> {
         self.run(account, now, |account, _| {
             let index = Self::locate(account, token, now)?;
+            self.check_not_hard_locked(account)?;
             let challenge = Self::challenge(account, index)?;
             if challenge.task.confirming_setup() {
                 return Err(Error::InvalidMethod);
@@ -175,6 +176,7 @@ impl Mfa {
     ) -> Change<'a, Delivery> {
         self.run(account, now, |account, _| {
             let index = Self::locate(account, token, now)?;
+            self.check_not_hard_locked(account)?;
             let challenge = Self::challenge(account, index)?;
             let channel = match &challenge.factor {
                 Factor::Oob(oob) => oob.channel(),

@@ -92,6 +92,15 @@ impl Mfa {
         account.throttle.state(now, &self.policy.throttle)
     }
 
+    /// Refuses everything on a challenge of a hard-locked account, even what would
+    /// send nothing (a switch to the authenticator, to the current method).
+    pub(crate) fn check_not_hard_locked(&self, account: &Account) -> Result<(), Error> {
+        if account.throttle.hard_locked(&self.policy.throttle) {
+            return Err(Error::MfaLocked);
+        }
+        Ok(())
+    }
+
     /// Refuses to start anything while the account is locked out or hard-locked.
     pub(crate) fn check_may_begin(&self, account: &Account, now: u64) -> Result<(), Error> {
         account.throttle.check_may_begin(now, &self.policy.throttle)

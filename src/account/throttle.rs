@@ -44,9 +44,14 @@ pub enum LockState {
 }
 
 impl Throttle {
+    /// Whether the budget has ended: `max_failures` consecutive failures.
+    pub(crate) fn hard_locked(&self, policy: &ThrottlePolicy) -> bool {
+        self.failures >= u32::from(policy.max_failures())
+    }
+
     /// Where the budget stands at `now` under `policy`.
     pub(crate) fn state(&self, now: u64, policy: &ThrottlePolicy) -> LockState {
-        if self.failures >= u32::from(policy.max_failures()) {
+        if self.hard_locked(policy) {
             LockState::HardLocked
         } else if now >= self.wait_until {
             LockState::Open
@@ -88,7 +93,7 @@ impl Throttle {
     /// account (hard, or for the lockout period).
     pub(crate) fn fail(&mut self, now: u64, policy: &ThrottlePolicy) -> Option<Event> {
         self.failures = self.failures.saturating_add(1);
-        if self.failures >= u32::from(policy.max_failures()) {
+        if self.hard_locked(policy) {
             self.wait_until = 0;
             return Some(Event::MfaLocked {
                 failures: self.failures,

@@ -156,14 +156,15 @@ fn nothing_works_on(fx: &mut Fx, login: &LoginToken) {
     assert_eq!(fx.begin_disable(Everything).fail(), Error::MfaLocked);
     assert_eq!(fx.begin_regen().fail(), Error::MfaLocked);
     assert_eq!(fx.setup(TEXT).fail(), Error::MfaLocked);
-    // The authenticator challenge cannot be resent anyway; moving it to email
-    // would send a code.
-    for err in [fx.switch(login, Email).fail(), fx.resend(login).fail()] {
+    // Not even what would send nothing (a resend of the app's challenge, a switch
+    // to the method in use) is answered with anything but the lock.
+    for err in [
+        fx.switch(login, Email).fail(),
+        fx.switch(login, Totp).fail(),
+        fx.resend(login).fail(),
+    ] {
         assert!(
-            matches!(
-                err,
-                Error::MfaLocked | Error::ChallengeExpired { .. } | Error::ResendOnlyForOob
-            ),
+            matches!(err, Error::MfaLocked | Error::ChallengeExpired { .. }),
             "{err:?}"
         );
     }

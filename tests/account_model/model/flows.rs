@@ -299,6 +299,9 @@ impl Model {
         actual: &Result<Reply, Error>,
     ) -> Result<String, Error> {
         self.locate(slot, key, now)?;
+        if self.hard_locked() {
+            return Err(Error::MfaLocked);
+        }
         let ch = self.challenge(slot);
         if ch.task.confirming() {
             return Err(Error::InvalidMethod);
@@ -325,6 +328,9 @@ impl Model {
         actual: &Result<Reply, Error>,
     ) -> Result<String, Error> {
         self.locate(slot, key, now)?;
+        if self.hard_locked() {
+            return Err(Error::MfaLocked);
+        }
         let ch = self.challenge(slot);
         let (method, unsent) = match &ch.factor {
             MFactor::Oob(oob) => (oob.method, false),

@@ -22,6 +22,7 @@ pub mod otp;
 mod secret;
 mod sensitive;
 mod server_key;
+mod server_keys;
 #[cfg(feature = "timing-probe")]
 #[doc(hidden)]
 pub mod timing_probe;
@@ -40,4 +41,5 @@ pub use secret::{
 };
 pub use sensitive::SensitiveText;
 pub use server_key::{MAX_SERVER_KEY_BYTES, MIN_SERVER_KEY_BYTES, ServerKey};
+pub use server_keys::ServerKeys;
 pub use uri::{KeyUri, OtpKind};

@@ -161,13 +161,28 @@ impl Challenge {
     }
 
     /// Turns an expired challenge into its tombstone: the id, purpose, expiry and
-    /// state stay, what it was enrolling goes. Returns whether it changed.
+    /// state stay; what it was enrolling and its code's hash go (so it names no
+    /// server key). Returns whether it changed.
     pub(crate) fn retire_if_expired(&mut self, now: u64) -> bool {
         if matches!(self.task, Task::Expired(_)) || now < self.expires_at {
             return false;
         }
         self.task = Task::Expired(self.task.purpose());
+        if let Factor::Oob(oob) = &self.factor {
+            self.factor = Factor::Unsent(oob.channel());
+        }
         true
+    }
+
+    /// The server key its code was hashed under, while the code can still be
+    /// checked (not consumed, not a tombstone).
+    pub(crate) fn key_id(&self) -> Option<u32> {
+        match (&self.factor, self.consumed, &self.task) {
+            (Factor::Oob(oob), false, task) if !matches!(task, Task::Expired(_)) => {
+                Some(oob.key_id())
+            }
+            _ => None,
+        }
     }
 }
 

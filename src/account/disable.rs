@@ -137,7 +137,8 @@ impl Mfa {
             let index = Self::locate(account, token, now)?;
             self.check_code(account, index, code, now, events)?;
             Self::challenge_mut(account, index)?.consumed = true;
-            let (plain, set) = BackupCodeSet::generate(&self.policy.backup, &self.key, rng);
+            let (plain, set) =
+                BackupCodeSet::generate(&self.policy.backup, self.keys.current(), rng);
             events.push(Event::BackupCodesRegenerated { count: set.len() });
             account.backup_codes = Some(set);
             account.touch();

@@ -201,7 +201,7 @@ impl Mfa {
             let Factor::Oob(oob) = &mut Self::challenge_mut(account, index)?.factor else {
                 return Err(Error::ResendOnlyForOob);
             };
-            let code = oob.resend(&self.key, rng, now)?;
+            let code = oob.resend(self.keys.current(), rng, now)?;
             oob.expire_by(expires_by);
             let expires_at = oob.expires_at();
             account.sends.spend(now);

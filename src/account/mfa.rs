@@ -16,13 +16,13 @@ use super::throttle::LockState;
 use super::token::{ChallengeToken, TokenPurpose};
 use crate::error::Error;
 use crate::oob::{OobChallenge, OobChannel};
-use crate::server_key::ServerKey;
+use crate::server_keys::ServerKeys;
 
-/// The account state machine, configured: a [`MfaPolicy`] and the [`ServerKey`] that
-/// code hashes are made under. Build one at start-up and share it; it holds no
-/// per-user state. Every operation takes the user's [`Account`], `now` (Unix seconds)
-/// and, when it draws a secret, a code or a token, the caller's CSPRNG, and returns a
-/// [`Change`] to persist.
+/// The account state machine, configured: a [`MfaPolicy`] and the [`ServerKeys`] that
+/// code hashes are made under (one key, or a ring of them while you rotate). Build
+/// one at start-up and share it; it holds no per-user state. Every operation takes
+/// the user's [`Account`], `now` (Unix seconds) and, when it draws a secret, a code
+/// or a token, the caller's CSPRNG, and returns a [`Change`] to persist.
 ///
 /// The flows, each a `begin_*` that returns what to show or send and a `verify_*` /
 /// `confirm_*` that takes the token back with the user's code:
@@ -45,14 +45,25 @@ use crate::server_key::ServerKey;
 #[derive(Debug)]
 pub struct Mfa {
     pub(crate) policy: MfaPolicy,
-    pub(crate) key: ServerKey,
+    pub(crate) keys: ServerKeys,
 }
 
 impl Mfa {
-    /// The state machine under `policy`, hashing codes under `key`.
+    /// The state machine under `policy`, hashing new codes under the current key of
+    /// `keys` and checking stored ones under the key they name. Pass one
+    /// [`ServerKey`](crate::ServerKey), or a [`ServerKeys`] ring while rotating.
     #[must_use]
-    pub const fn new(policy: MfaPolicy, key: ServerKey) -> Self {
-        Mfa { policy, key }
+    pub fn new(policy: MfaPolicy, keys: impl Into<ServerKeys>) -> Self {
+        Mfa {
+            policy,
+            keys: keys.into(),
+        }
+    }
+
+    /// The server keys.
+    #[must_use]
+    pub const fn keys(&self) -> &ServerKeys {
+        &self.keys
     }
 
     /// The policy.
@@ -146,7 +157,8 @@ impl Mfa {
         now: u64,
     ) -> Result<(OobChallenge, Delivery), Error> {
         self.check_may_send(account, now)?;
-        let (code, mut oob) = OobChallenge::issue(channel, &self.policy.oob, &self.key, rng, now)?;
+        let (code, mut oob) =
+            OobChallenge::issue(channel, &self.policy.oob, self.keys.current(), rng, now)?;
         oob.expire_by(expires_by);
         account.sends.spend(now);
         account.touch();

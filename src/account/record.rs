@@ -164,6 +164,25 @@ impl Account {
         self.challenges.iter().map(|c| crate::hex::encode(&c.id))
     }
 
+    /// The ids of the server keys this record still needs: its backup-code set's,
+    /// and those of the email/SMS codes that can still be checked. Sorted, each
+    /// once. A key may leave the [`ServerKeys`](crate::ServerKeys) ring only when no
+    /// record needs it (regenerating backup codes, or a resend, moves a record to
+    /// the current key).
+    #[must_use]
+    pub fn key_ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self
+            .backup_codes
+            .as_ref()
+            .map(BackupCodeSet::key_id)
+            .into_iter()
+            .chain(self.challenges.iter().filter_map(Challenge::key_id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     pub(crate) fn touch(&mut self) {
         self.dirty = true;
     }

@@ -278,7 +278,8 @@ impl Mfa {
             let mut backup_codes = None;
             if account.default_method.is_none() {
                 account.default_method = Some(method);
-                let (plain, set) = BackupCodeSet::generate(&self.policy.backup, &self.key, rng);
+                let (plain, set) =
+                    BackupCodeSet::generate(&self.policy.backup, self.keys.current(), rng);
                 events.push(Event::BackupCodesIssued { count: set.len() });
                 account.backup_codes = Some(set);
                 backup_codes = Some(plain);

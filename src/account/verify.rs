@@ -88,12 +88,14 @@ impl Mfa {
             .filter(|set| backup_allowed && is_backup_shaped(code, set.code_length()));
 
         let result = match (backup, &mut challenge.factor) {
-            (Some(set), _) => set.consume(code, &self.key, now).map(|used| Proof {
-                with: VerifiedWith::BackupCode {
-                    remaining: used.remaining(),
-                },
-                step: None,
-            }),
+            (Some(set), _) => set
+                .consume(code, self.keys.for_stored(set.key_id())?, now)
+                .map(|used| Proof {
+                    with: VerifiedWith::BackupCode {
+                        remaining: used.remaining(),
+                    },
+                    step: None,
+                }),
             (None, Factor::Authenticator) => {
                 let (secret, config, last) = match (&challenge.task, &account.authenticator) {
                     (
@@ -115,10 +117,11 @@ impl Mfa {
             (None, Factor::Oob(oob)) => {
                 // The code's own counters change only on a match or a wrong code,
                 // both of which mark the account changed below.
-                oob.verify(code, &self.key, now).map(|()| Proof {
-                    with: VerifiedWith::Method(Method::from_channel(oob.channel())),
-                    step: None,
-                })
+                oob.verify(code, self.keys.for_stored(oob.key_id())?, now)
+                    .map(|()| Proof {
+                        with: VerifiedWith::Method(Method::from_channel(oob.channel())),
+                        step: None,
+                    })
             }
         };
 

@@ -130,6 +130,11 @@ pub enum ConfigError {
         /// Bytes given.
         len: usize,
     },
+    /// Two keys of a [`ServerKeys`](crate::ServerKeys) ring share an id.
+    DuplicateKeyId {
+        /// The id given twice.
+        id: u32,
+    },
     /// A policy value out of its range (backup-code count or length, out-of-band code
     /// lifetime, attempts, resends).
     Policy(PolicyField),
@@ -193,6 +198,9 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::ServerKeyLength { len } => {
                 write!(f, "a server key of {len} bytes is outside 32 to 64")
+            }
+            ConfigError::DuplicateKeyId { id } => {
+                write!(f, "two server keys have the id {id}")
             }
             ConfigError::Policy(field) => write!(f, "the {} is out of range", field.name()),
         }

@@ -10,7 +10,7 @@ use mfa_core::account::{
 };
 use mfa_core::{
     Account, Error, Event, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, Outcome,
-    PlainBackupCodes, Secret, ServerKey, SetupNext, TotpConfig,
+    PlainBackupCodes, Secret, ServerKey, ServerKeys, SetupNext, TotpConfig,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -103,6 +103,11 @@ impl Fx {
             app: None,
             backup: Vec::new(),
         }
+    }
+
+    /// The same user and policy, the server now holding `keys`.
+    pub(crate) fn rotate(&mut self, keys: ServerKeys) {
+        self.mfa = Mfa::new(self.mfa.policy().clone(), keys);
     }
 
     /// A user with these methods enabled, in this order.

@@ -16,5 +16,6 @@ mod recovery;
 mod redaction;
 mod regenerate;
 mod resend;
+mod rotation;
 mod setup;
 mod throttle;

@@ -9,8 +9,10 @@
 )]
 
 use mfa_core::account::{
-    DisableScope, Login, LoginStart, LoginToken, PendingChallenge, Prompt, SetupMaterial,
+    DisableScope, Login, LoginStart, LoginToken, MAX_STORED_TIME, PendingChallenge, Prompt,
+    SetupMaterial, StoredAccount,
 };
+use mfa_core::error::RecordError;
 use mfa_core::{
     Account, Error, Method, MethodSetup, Mfa, MfaPolicy, Outcome, Secret, ServerKey, SetupNext,
     TotpConfig,
@@ -320,37 +322,124 @@ fn remove(keys: &[&str]) -> impl Fn(&mut Value) {
     }
 }
 
+/// Loads `account`'s JSON after `edit` in two steps: the shape (a JSON error), then
+/// what it holds (a typed error).
+fn load_typed(account: &Account, edit: impl FnOnce(&mut Value)) -> Result<Account, Error> {
+    let mut value = serde_json::to_value(account).unwrap();
+    edit(&mut value);
+    let stored: StoredAccount = serde_json::from_value(value).expect("the right shape");
+    Account::try_from(stored)
+}
+
+/// Asserts `edit` makes a record the library refuses as corrupt, for `why`, both
+/// typed and through `Deserialize for Account`.
+fn refused(account: &Account, why: RecordError, edit: &dyn Fn(&mut Value)) {
+    let err = load_typed(account, edit).unwrap_err();
+    assert_eq!(
+        (err, err.code()),
+        (Error::CorruptRecord(why), "corrupt_record")
+    );
+    assert!(!err.is_user_error());
+    let text = load_edited(account, edit).unwrap_err();
+    assert!(text.contains("corrupt account record"), "{text}");
+}
+
 #[test]
 fn loading_refuses_inconsistent_records() {
     let mut fx = Fx::enabled(&[APP]);
     let acct = fx.acct.clone();
     assert!(load_edited(&acct, |_| {}).is_ok(), "unchanged, it loads");
-    let inconsistent = |acct: &Account, edit: &dyn Fn(&mut Value)| {
-        let err = load_edited(acct, edit).unwrap_err();
-        assert!(err.contains("account record"), "{err}");
-    };
+    assert!(load_typed(&acct, |_| {}).is_ok());
     // The default method is not enabled.
-    inconsistent(&acct, &|v| v["default"] = json!("email"));
+    refused(&acct, RecordError::DefaultMethod, &|v| {
+        v["default"] = json!("email");
+    });
     // Backup codes without any method; a method without a default.
-    inconsistent(&acct, &remove(&["authenticator", "default"]));
-    inconsistent(&acct, &remove(&["default"]));
+    let no_method = remove(&["authenticator", "default"]);
+    refused(&acct, RecordError::DefaultMethod, &no_method);
+    refused(&acct, RecordError::DefaultMethod, &remove(&["default"]));
 
     // Two live challenges of one purpose; a login challenge with no method.
     let _login = fx.login();
     let acct = fx.acct.clone();
     assert!(load_edited(&acct, |_| {}).is_ok());
-    inconsistent(&acct, &|v| {
+    refused(&acct, RecordError::DuplicatePurpose, &|v| {
         let first = v["challenges"][0].clone();
         v["challenges"].as_array_mut().unwrap().push(first);
     });
-    inconsistent(
-        &acct,
-        &remove(&["authenticator", "default", "backup_codes"]),
-    );
-    // A stored address that could never have been accepted.
+    let wiped = remove(&["authenticator", "default", "backup_codes"]);
+    refused(&acct, RecordError::ChallengeWithoutMethod, &wiped);
+    // A stored address that could never have been accepted, or not as stored.
     let fx = Fx::enabled(&[MAIL]);
-    let bad = load_edited(&fx.acct, |v| v["email"]["to"] = json!("not an address"));
-    assert!(bad.unwrap_err().contains("not a usable email address"));
+    refused(&fx.acct, RecordError::Destination, &|v| {
+        v["email"]["to"] = json!("not an address");
+    });
+    refused(&fx.acct, RecordError::Destination, &|v| {
+        v["email"]["to"] = json!(" jane@example.com");
+    });
+}
+
+/// The records a review of the decoder loaded, each of which the state machine could
+/// never have written: a step-up edited into a confirmation of another address (one
+/// authenticator code would then enable an address never proven), a pending address
+/// with a control character (which, once enabled, made the record undecodable), and
+/// times at the end of time (a replay guard, lockout or send window that never ends).
+#[test]
+fn loading_refuses_what_the_state_machine_never_writes() {
+    let mut fx = Fx::enabled(&[APP]);
+    let (a, r, n) = (&mut fx.acct, &mut fx.rng, fx.now);
+    let mail = MethodSetup::Email {
+        address: "jane@example.com",
+    };
+    let started = val(fx.mfa.begin_setup(a, mail, r, n).in_memory());
+    assert!(matches!(started.next, SetupNext::StepUp(_)));
+    let acct = fx.acct.clone();
+    assert!(load_typed(&acct, |_| {}).is_ok());
+    let setup = |edit: &'static dyn Fn(&mut Value)| {
+        move |v: &mut Value| {
+            let challenge = &mut v["challenges"][0];
+            assert!(challenge["task"].get("setup").is_some(), "{challenge}");
+            edit(challenge);
+        }
+    };
+    refused(
+        &acct,
+        RecordError::StageMismatch,
+        &setup(&|c| {
+            c["task"]["setup"]["confirming"] = json!(true);
+            c["task"]["setup"]["pending"] = json!({"email": "mallory@example.com"});
+            c["attempts_left"] = json!(255);
+        }),
+    );
+    refused(
+        &acct,
+        RecordError::Destination,
+        &setup(&|c| c["task"]["setup"]["pending"] = json!({"email": "jane\u{7}@example.com"})),
+    );
+    refused(
+        &acct,
+        RecordError::TimeOutOfRange,
+        &setup(&|c| c["expires_at"] = json!(u64::MAX)),
+    );
+    for path in [
+        ["authenticator", "last_step"],
+        ["throttle", "wait_until"],
+        ["sends", "since"],
+    ] {
+        refused(&acct, RecordError::TimeOutOfRange, &|v| {
+            v[path[0]][path[1]] = json!(u64::MAX);
+        });
+    }
+    // The latest time allowed still loads.
+    let last = load_typed(&acct, |v| {
+        v["throttle"]["wait_until"] = json!(MAX_STORED_TIME);
+    });
+    assert!(last.is_ok());
+    // Not JSON of the right shape is the deserializer's error, not a typed one.
+    assert!(serde_json::from_str::<StoredAccount>(r#"{"v":1}"#).is_err());
+    // Another schema version is typed too.
+    let err = load_typed(&acct, |v| v["v"] = json!(7)).unwrap_err();
+    assert_eq!(err, Error::UnsupportedSchema { version: 7 });
 }
 
 /// Verifies `code` on two records and checks they answer and store alike.

@@ -22,6 +22,8 @@ mod mfa;
 mod policy;
 mod prompt;
 mod record;
+#[cfg(feature = "serde")]
+mod record_check;
 mod recovery;
 #[cfg(feature = "serde")]
 mod serde_impl;
@@ -42,7 +44,9 @@ pub use policy::{
     MAX_CHALLENGE_LIFETIME, MAX_FAILURES, MAX_LOCKOUT_AFTER, MfaPolicy, ThrottlePolicy,
 };
 pub use prompt::{Delivery, Prompt, SetupMaterial, TotpEnrollment, Withheld};
-pub use record::Account;
+pub use record::{Account, MAX_STORED_TIME};
+#[cfg(feature = "serde")]
+pub use serde_impl::StoredAccount;
 pub use setup::{MethodSetup, SetupConfirmed, SetupNext, SetupStarted};
 pub use throttle::LockState;
 pub use token::{

@@ -13,6 +13,12 @@ use crate::error::Error;
 use crate::otp::TotpConfig;
 use crate::secret::Secret;
 
+/// The latest time a stored record may carry, Unix seconds (9999-12-31T23:59:59Z).
+/// The library writes times from the `now` you pass plus at most a few hours, so
+/// loading refuses anything later as an edit: a `last_step`, a lockout or a send
+/// window set to the end of time would lock a user out for good.
+pub const MAX_STORED_TIME: u64 = 253_402_300_799;
+
 /// An enabled authenticator app: its secret and the last time step it accepted.
 #[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -10,23 +10,24 @@
 //! ```
 //!
 //! Absent methods and sets are left out. Challenges keep the token's hash, never
-//! the token; email / SMS codes only as keyed hashes. `"v"` is read first and any
-//! other version is refused ([`Error::UnsupportedSchema`]); so are unknown fields and
-//! records whose parts contradict each other (a default method that is not enabled,
-//! backup codes without a method, two challenges of one purpose).
+//! the token; email / SMS codes only as keyed hashes. Any version but 1 is refused
+//! ([`Error::UnsupportedSchema`]); so are unknown fields and records the state
+//! machine could not have produced ([`Error::CorruptRecord`]: a default method that
+//! is not enabled, a confirmation whose factor is not the method enrolled, a
+//! destination it never accepts, a time past the year 9999, …).
 
 use alloc::vec::Vec;
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::challenge::{Challenge, Task};
-use super::destination;
-use super::method::{Method, Purpose};
+use super::challenge::Challenge;
+use super::method::Method;
 use super::record::{Account, AuthenticatorMethod, OobMethod};
+use super::record_check;
 use super::throttle::{SendBudget, Throttle};
 use crate::backup::BackupCodeSet;
-use crate::error::{ConfigError, Error, PolicyField};
+use crate::error::Error;
 
 /// The schema version this build writes and reads.
 pub(crate) const ACCOUNT_SCHEMA_VERSION: u32 = 1;
@@ -55,8 +56,7 @@ struct WrittenV1<'a> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StoredV1 {
-    #[serde(rename = "v", deserialize_with = "version")]
-    _v: (),
+    v: u64,
     version: u64,
     #[serde(default)]
     default: Option<Method>,
@@ -73,24 +73,47 @@ struct StoredV1 {
     challenges: Vec<Challenge>,
 }
 
-/// Reads `"v"` and refuses any version but 1 on the spot.
-fn version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
-    let v = u64::deserialize(deserializer)?;
-    let v = u32::try_from(v).unwrap_or(u32::MAX);
-    if v != ACCOUNT_SCHEMA_VERSION {
-        return Err(D::Error::custom(Error::UnsupportedSchema { version: v }));
+/// A stored account record that has the right shape but is not yet checked (feature
+/// `serde`): deserialize into this, then [`Account::try_from`] it, to tell a record
+/// that is not JSON of the right shape (your deserializer's error) from one that
+/// holds what the library never writes ([`Error::CorruptRecord`],
+/// [`Error::UnsupportedSchema`], typed, each with a stable [`Error::code`]).
+///
+/// ```
+/// # use mfa_core::{Account, Error};
+/// # use mfa_core::account::StoredAccount;
+/// let text = r#"{"v":1,"version":3,"default":"email","throttle":{"failures":0,"wait_until":0},
+///               "sends":{"since":0,"sent":0},"challenges":[]}"#;
+/// let stored: StoredAccount = serde_json::from_str(text).expect("the right shape");
+/// let err = Account::try_from(stored).unwrap_err();
+/// assert_eq!(err.code(), "corrupt_record"); // a default method that is not enabled
+/// ```
+///
+/// Deserializing [`Account`] directly does both steps, with the typed error turned
+/// into your deserializer's error message.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct StoredAccount(StoredV1);
+
+impl core::fmt::Debug for StoredAccount {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StoredAccount")
+            .field("v", &self.0.v)
+            .field("version", &self.0.version)
+            .finish_non_exhaustive()
     }
-    Ok(())
 }
 
-fn inconsistent() -> Error {
-    ConfigError::Policy(PolicyField::AccountRecord).into()
-}
-
-impl TryFrom<StoredV1> for Account {
+/// Checks a stored record: its schema version first, then everything
+/// [`record_check`] requires.
+impl TryFrom<StoredAccount> for Account {
     type Error = Error;
 
-    fn try_from(s: StoredV1) -> Result<Self, Error> {
+    fn try_from(StoredAccount(s): StoredAccount) -> Result<Self, Error> {
+        if s.v != u64::from(ACCOUNT_SCHEMA_VERSION) {
+            let version = u32::try_from(s.v).unwrap_or(u32::MAX);
+            return Err(Error::UnsupportedSchema { version });
+        }
         let account = Account {
             version: s.version,
             default_method: s.default,
@@ -103,43 +126,7 @@ impl TryFrom<StoredV1> for Account {
             challenges: s.challenges,
             dirty: false,
         };
-        let any_enabled = Method::ALL.into_iter().any(|m| account.is_enabled(m));
-        let default_ok = match account.default_method {
-            Some(m) => account.is_enabled(m),
-            None => !any_enabled && account.backup_codes.is_none(),
-        };
-        if !default_ok {
-            return Err(inconsistent());
-        }
-        if let Some(email) = &account.email {
-            destination::email(&email.to)?;
-        }
-        if let Some(sms) = &account.sms {
-            destination::phone(&sms.to)?;
-        }
-        for purpose in Purpose::ALL {
-            let count = account
-                .challenges
-                .iter()
-                .filter(|c| c.purpose() == purpose)
-                .count();
-            if count > 1 {
-                return Err(inconsistent());
-            }
-        }
-        let orphan = account.challenges.iter().any(|c| {
-            !any_enabled
-                && !matches!(
-                    c.task,
-                    Task::Setup {
-                        confirming: true,
-                        ..
-                    } | Task::Expired(Purpose::Setup)
-                )
-        });
-        if orphan {
-            return Err(inconsistent());
-        }
+        record_check::check(&account)?;
         Ok(account)
     }
 }
@@ -163,10 +150,10 @@ impl Serialize for Account {
     }
 }
 
-/// Reads schema version 1; refuses another version, unknown fields and
-/// inconsistent records.
+/// Reads schema version 1; refuses another version, unknown fields and records the
+/// state machine could not have produced (see [`StoredAccount`] for typed errors).
 impl<'de> Deserialize<'de> for Account {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Account::try_from(StoredV1::deserialize(deserializer)?).map_err(D::Error::custom)
+        Account::try_from(StoredAccount::deserialize(deserializer)?).map_err(D::Error::custom)
     }
 }

@@ -285,3 +285,56 @@ impl fmt::Display for UriError {
         }
     }
 }
+
+/// Why a stored account record was refused: it holds something the state machine
+/// never writes. Stored data is treated as hostile; a record refused here was
+/// damaged or edited, and nothing about the account is changed by refusing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// The default method is not enabled, or methods or backup codes exist without
+    /// a default.
+    DefaultMethod,
+    /// Two challenges of one purpose.
+    DuplicatePurpose,
+    /// A sign-in, disable or regeneration challenge (or a step-up) with no method
+    /// enabled.
+    ChallengeWithoutMethod,
+    /// A challenge whose stage does not fit what it checks: a confirmation whose
+    /// factor is not the method being enrolled, a withheld code where none can be,
+    /// a tombstone that still holds a code.
+    StageMismatch,
+    /// An email address or phone number, enabled or pending, that the library would
+    /// never have accepted (or not in the form it stores).
+    Destination,
+    /// A time past [`MAX_STORED_TIME`](crate::account::MAX_STORED_TIME).
+    TimeOutOfRange,
+}
+
+impl RecordError {
+    /// A stable name, for logs.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            RecordError::DefaultMethod => "default_method",
+            RecordError::DuplicatePurpose => "duplicate_purpose",
+            RecordError::ChallengeWithoutMethod => "challenge_without_method",
+            RecordError::StageMismatch => "stage_mismatch",
+            RecordError::Destination => "destination",
+            RecordError::TimeOutOfRange => "time_out_of_range",
+        }
+    }
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RecordError::DefaultMethod => "the default method does not match the methods",
+            RecordError::DuplicatePurpose => "two challenges of one purpose",
+            RecordError::ChallengeWithoutMethod => "a challenge that needs a method, with none",
+            RecordError::StageMismatch => "a challenge whose stage does not fit its factor",
+            RecordError::Destination => "a destination the library never accepts",
+            RecordError::TimeOutOfRange => "a time past the year 9999",
+        })
+    }
+}

@@ -16,8 +16,8 @@ use core::fmt;
 mod detail;
 
 pub use detail::{
-    BackupCodeFormatError, CodeFormatError, ConfigError, PolicyField, SecretError, UriError,
-    UriParameter,
+    BackupCodeFormatError, CodeFormatError, ConfigError, PolicyField, RecordError, SecretError,
+    UriError, UriParameter,
 };
 
 use crate::account::{Method, Purpose};
@@ -98,6 +98,9 @@ pub enum Error {
         /// The id of the key passed in.
         given: u32,
     },
+    /// A stored account record holds something the state machine never writes
+    /// (see [`RecordError`]): it was damaged or edited. Nothing was changed.
+    CorruptRecord(RecordError),
     /// A stored record carries a schema version this build does not know.
     UnsupportedSchema {
         /// The version found.
@@ -194,6 +197,7 @@ impl Error {
             Error::MaxResendLimit => "max_resend_limit",
             Error::ServerKeyMismatch { .. } => "server_key_mismatch",
             Error::UnsupportedSchema { .. } => "unsupported_schema",
+            Error::CorruptRecord(_) => "corrupt_record",
             Error::RngFailure => "rng_failure",
             Error::ChallengeInvalid => "mfa_token_invalid",
             Error::ChallengeExpired { .. } => "mfa_token_expired",
@@ -287,6 +291,7 @@ impl fmt::Display for Error {
                     "record hashed under server key {stored}, key {given} given"
                 )
             }
+            Error::CorruptRecord(e) => write!(f, "corrupt account record: {e}"),
             Error::UnsupportedSchema { version } => {
                 write!(f, "unsupported stored schema version {version}")
             }
@@ -346,6 +351,12 @@ impl From<UriError> for Error {
 impl From<BackupCodeFormatError> for Error {
     fn from(e: BackupCodeFormatError) -> Self {
         Error::MalformedBackupCode(e)
+    }
+}
+
+impl From<RecordError> for Error {
+    fn from(e: RecordError) -> Self {
+        Error::CorruptRecord(e)
     }
 }
 

@@ -1,11 +1,37 @@
-//! Configuration from the environment. The server key (pepper) comes from here and
+//! Configuration from the environment. The server keys (peppers) come from here and
 //! never from the database: a stolen database alone must not be enough to test
 //! guesses against the stored code hashes.
+//!
+//! The keys, in order of preference:
+//!
+//! - `MFA_SERVER_KEYS`: a ring, comma-separated `id:hex` pairs, **the current key
+//!   first**, e.g. `MFA_SERVER_KEYS=2:<64 hex digits>,1:<64 hex digits>`. New codes
+//!   and backup-code sets are hashed under the current key; the others are retired,
+//!   kept to check what was hashed under them before a rotation.
+//! - `MFA_SERVER_KEY`: one key (64 hex digits), id 1, as before rings existed. To
+//!   rotate, move to `MFA_SERVER_KEYS=2:<new>,1:<old>`.
+//! - Neither: the key file `MFA_SERVER_KEY_FILE` (default `mfa-server.key`), created
+//!   with a random key (id 1) on first start, for a local try. It holds one hex key
+//!   (id 1), or a ring in the `MFA_SERVER_KEYS` form.
+//!
+//! Setting both `MFA_SERVER_KEYS` and `MFA_SERVER_KEY` is refused. No error message
+//! repeats key material.
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use mfa_core::ServerKey;
+use mfa_core::{ServerKey, ServerKeys};
+
+/// The variable holding the key ring.
+pub const KEYS_VAR: &str = "MFA_SERVER_KEYS";
+/// The variable holding a single key (id 1).
+pub const KEY_VAR: &str = "MFA_SERVER_KEY";
+/// The variable naming the key file for a local try.
+pub const KEY_FILE_VAR: &str = "MFA_SERVER_KEY_FILE";
+
+/// Hex digits in a key: 32 bytes.
+const KEY_HEX_DIGITS: usize = 64;
 
 /// What the server needs to start.
 pub struct Config {
@@ -13,10 +39,13 @@ pub struct Config {
     pub addr: SocketAddr,
     /// The SQLite file (`MFA_DATABASE`, default `mfa-server.sqlite`).
     pub database: PathBuf,
-    /// The server key: `MFA_SERVER_KEY` as 64 hex digits (32 bytes), id 1; without
-    /// it, the key file `MFA_SERVER_KEY_FILE` (default `mfa-server.key`), created on
-    /// first start for a local try.
-    pub server_key: ServerKey,
+    /// The server keys: `MFA_SERVER_KEYS` (a ring, current first), or
+    /// `MFA_SERVER_KEY` (one key, id 1), or the key file `MFA_SERVER_KEY_FILE`
+    /// (default `mfa-server.key`), created on first start for a local try. See the
+    /// [module documentation](self).
+    pub server_keys: ServerKeys,
+    /// Where the keys came from, for the start-up log (`MFA_SERVER_KEYS`, …).
+    pub key_source: String,
 }
 
 /// Why the configuration is unusable.
@@ -35,38 +64,75 @@ impl Config {
     /// Reads the environment.
     ///
     /// # Errors
-    /// A malformed address or key, or a key file that cannot be read or created.
+    /// A malformed address or key, both key variables set, or a key file that
+    /// cannot be read or created.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let addr = std::env::var("MFA_ADDR")
-            .unwrap_or_else(|_| "127.0.0.1:8080".to_owned())
-            .parse()
-            .map_err(|e| ConfigError(format!("MFA_ADDR: {e}")))?;
-        let database = std::env::var("MFA_DATABASE")
-            .map_or_else(|_| PathBuf::from("mfa-server.sqlite"), PathBuf::from);
-        let hex = match std::env::var("MFA_SERVER_KEY") {
-            Ok(hex) => hex,
-            Err(_) => {
-                let file = std::env::var("MFA_SERVER_KEY_FILE")
-                    .map_or_else(|_| PathBuf::from("mfa-server.key"), PathBuf::from);
-                key_file(&file)?
+        Self::from_vars(|name| std::env::var_os(name))
+    }
+
+    /// Reads the configuration from `var` (the environment, or a test's map).
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_vars(var: impl Fn(&str) -> Option<OsString>) -> Result<Self, ConfigError> {
+        let addr = match var("MFA_ADDR") {
+            Some(addr) => text("MFA_ADDR", addr)?
+                .parse()
+                .map_err(|e| ConfigError(format!("MFA_ADDR: {e}")))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let database =
+            var("MFA_DATABASE").map_or_else(|| "mfa-server.sqlite".into(), PathBuf::from);
+        let (server_keys, key_source) = match (var(KEYS_VAR), var(KEY_VAR)) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError(format!(
+                    "{KEYS_VAR} and {KEY_VAR} are both set: set only {KEYS_VAR} (the key \
+                     ring, current key first, e.g. 2:<new>,1:<old>) or only {KEY_VAR} (one \
+                     key, id 1)"
+                )));
+            }
+            (Some(ring), None) => (
+                parse_key_ring(KEYS_VAR, &text(KEYS_VAR, ring)?)?,
+                KEYS_VAR.to_owned(),
+            ),
+            (None, Some(hex)) => (
+                ServerKeys::new(parse_key(KEY_VAR, 1, &text(KEY_VAR, hex)?)?),
+                KEY_VAR.to_owned(),
+            ),
+            (None, None) => {
+                let path = var(KEY_FILE_VAR).map_or_else(|| "mfa-server.key".into(), PathBuf::from);
+                let what = format!("{KEY_FILE_VAR} ({})", path.display());
+                let contents = key_file(&path)?;
+                (
+                    parse_key_file(&what, &contents)?,
+                    format!("the key file {}", path.display()),
+                )
             }
         };
         Ok(Config {
             addr,
             database,
-            server_key: server_key_from_hex(&hex)?,
+            server_keys,
+            key_source,
         })
     }
 }
 
-/// The hex key in `path`, created with a fresh random key (readable by this user
-/// only) when missing: for trying the server locally. In production set
-/// `MFA_SERVER_KEY` from a secret manager; never keep the key beside the database
-/// backups.
-fn key_file(path: &std::path::Path) -> Result<String, ConfigError> {
+/// The value of `name` as text.
+fn text(name: &str, value: OsString) -> Result<String, ConfigError> {
+    value
+        .into_string()
+        .map_err(|_| ConfigError(format!("{name} is not valid UTF-8")))
+}
+
+/// The contents of the key file at `path`, created with a fresh random key
+/// (readable by this user only) when missing: for trying the server locally. In
+/// production set `MFA_SERVER_KEYS` from a secret manager; never keep the keys
+/// beside the database backups.
+fn key_file(path: &Path) -> Result<String, ConfigError> {
     use rand::Rng as _;
-    if let Ok(hex) = std::fs::read_to_string(path) {
-        return Ok(hex);
+    if let Ok(contents) = std::fs::read_to_string(path) {
+        return Ok(contents);
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -77,36 +143,113 @@ fn key_file(path: &std::path::Path) -> Result<String, ConfigError> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
         .open(path)
-        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        .map_err(|e| ConfigError(format!("{KEY_FILE_VAR} ({}): {e}", path.display())))?;
     std::io::Write::write_all(&mut file, hex.as_bytes())
-        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        .map_err(|e| ConfigError(format!("{KEY_FILE_VAR} ({}): {e}", path.display())))?;
     eprintln!(
-        "mfa-server: MFA_SERVER_KEY is not set; created a key in {} for a local try \
-         (in production, set MFA_SERVER_KEY from your secret manager)",
+        "mfa-server: neither {KEYS_VAR} nor {KEY_VAR} is set; created a key (id 1) in {} \
+         for a local try (in production, set {KEYS_VAR} from your secret manager)",
         path.display()
     );
     Ok(hex)
 }
 
-/// A server key (id 1) from 64 hex digits.
+/// The keys in a key file (`what` names it in errors): one hex key, id 1; or, when
+/// it holds a `:`, a ring in the `MFA_SERVER_KEYS` form.
 ///
 /// # Errors
-/// Anything but 64 hex digits.
-pub fn server_key_from_hex(hex: &str) -> Result<ServerKey, ConfigError> {
-    let hex = hex.trim();
-    let bytes: Option<Vec<u8>> = (0..hex.len())
-        .step_by(2)
-        .map(|i| {
-            hex.get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-        })
-        .collect();
-    match bytes {
-        Some(bytes) if bytes.len() == 32 => {
-            ServerKey::new(1, &bytes).map_err(|e| ConfigError(format!("MFA_SERVER_KEY: {e}")))
-        }
-        _ => Err(ConfigError(
-            "MFA_SERVER_KEY must be 64 hex digits (32 bytes)".to_owned(),
-        )),
+/// As [`parse_key_ring`] or [`parse_key`].
+pub fn parse_key_file(what: &str, contents: &str) -> Result<ServerKeys, ConfigError> {
+    if contents.contains(':') {
+        parse_key_ring(what, contents)
+    } else {
+        Ok(ServerKeys::new(parse_key(what, 1, contents)?))
     }
 }
+
+/// A key ring from comma-separated `id:hex` pairs, the current key first (`what`,
+/// the variable or file it came from, names it in errors). Blanks around entries
+/// are ignored.
+///
+/// # Errors
+/// An empty list or entry, an entry that is not `id:hex`, an id that is not a
+/// `u32`, a key that is not 64 hex digits, or an id given twice. The message names
+/// `what`, the entry's position and, once read, its id; never key material.
+pub fn parse_key_ring(what: &str, list: &str) -> Result<ServerKeys, ConfigError> {
+    let list = list.trim();
+    if list.is_empty() {
+        return Err(ConfigError(format!(
+            "{what} is empty: give comma-separated id:hex pairs, the current key first"
+        )));
+    }
+    let mut ring: Option<ServerKeys> = None;
+    for (n, entry) in (1..).zip(list.split(',')) {
+        let entry = entry.trim();
+        let refused = |problem: &str| ConfigError(format!("{what}: entry {n} {problem}"));
+        if entry.is_empty() {
+            return Err(refused("is empty (a stray comma?)"));
+        }
+        let (id, hex) = entry
+            .split_once(':')
+            .ok_or_else(|| refused("is not an id:hex pair"))?;
+        let id: u32 = id
+            .trim()
+            .parse()
+            .map_err(|_| refused("has an id that is not a whole number from 0 to 4294967295"))?;
+        let key = parse_key(&format!("{what}: entry {n} (id {id})"), id, hex)?;
+        ring = Some(match ring {
+            None => ServerKeys::new(key),
+            Some(ring) => ring
+                .with_retired(key)
+                .map_err(|e| ConfigError(format!("{what}: {e}")))?,
+        });
+    }
+    ring.ok_or_else(|| ConfigError(format!("{what} holds no key")))
+}
+
+/// A key with id `id` from 64 hex digits (blanks around them ignored; `what` names
+/// where it came from in errors).
+///
+/// # Errors
+/// Anything but 64 hex digits. The message says what is wrong, never which digits.
+pub fn parse_key(what: &str, id: u32, hex: &str) -> Result<ServerKey, ConfigError> {
+    let hex = hex.trim();
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ConfigError(format!(
+            "{what}: the key must be {KEY_HEX_DIGITS} hex digits (32 bytes), and holds \
+             a character that is not a hex digit"
+        )));
+    }
+    if hex.len() != KEY_HEX_DIGITS {
+        return Err(ConfigError(format!(
+            "{what}: the key must be {KEY_HEX_DIGITS} hex digits (32 bytes), not {}",
+            hex.len()
+        )));
+    }
+    let mut bytes = [0u8; KEY_HEX_DIGITS / 2];
+    for (byte, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+        let pair = std::str::from_utf8(pair).unwrap_or_default();
+        *byte = u8::from_str_radix(pair, 16).unwrap_or_default();
+    }
+    ServerKey::new(id, &bytes).map_err(|e| ConfigError(format!("{what}: {e}")))
+}
+
+/// The ring's ids for a log line, never its keys: `key 2 (current), key 1 (retired)`.
+#[must_use]
+pub fn describe(keys: &ServerKeys) -> String {
+    let current = keys.current().id();
+    keys.ids()
+        .map(|id| {
+            if id == current {
+                format!("key {id} (current)")
+            } else {
+                format!("key {id} (retired)")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

@@ -1,5 +1,5 @@
 //! `cargo run -p mfa-server`: the reference server on localhost, with the SQLite file
-//! and server key from the environment (see the crate README).
+//! and server keys from the environment (see the crate README).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,6 +15,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The ring's ids, never its keys: which one new codes are hashed under, and
+    // which retired ones stored codes may still name.
+    eprintln!(
+        "mfa-server: server keys from {}: {}",
+        config.key_source,
+        mfa_server::config::describe(&config.server_keys)
+    );
     let store = match Store::open(&config.database) {
         Ok(store) => Arc::new(store),
         Err(e) => {
@@ -23,7 +30,7 @@ async fn main() -> ExitCode {
         }
     };
     let state = AppState::new(
-        config.server_key,
+        config.server_keys,
         Arc::clone(&store),
         Arc::new(Outbox::new(store)),
         Arc::new(SystemClock),

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use mfa_core::ServerKeys;
 use mfa_core::account::{Mfa, MfaPolicy};
 
 use crate::clock::Clock;
@@ -9,10 +10,10 @@ use crate::delivery::CodeSender;
 use crate::store::Store;
 use crate::timings::Timings;
 
-/// The server's state: the MFA policy and key, the database, the sender, the clock.
+/// The server's state: the MFA policy and keys, the database, the sender, the clock.
 #[derive(Clone)]
 pub struct AppState {
-    /// mfa-core's entry point (policy + server key).
+    /// mfa-core's entry point (policy + server keys).
     pub mfa: Arc<Mfa>,
     /// The database.
     pub store: Arc<Store>,
@@ -25,17 +26,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State with the default policy (issuer "mfa-server").
+    /// State with the default policy (issuer "mfa-server"), under `keys`: a
+    /// [`ServerKeys`] ring, or one [`ServerKey`](mfa_core::ServerKey).
     #[must_use]
     pub fn new(
-        key: mfa_core::ServerKey,
+        keys: impl Into<ServerKeys>,
         store: Arc<Store>,
         sender: Arc<dyn CodeSender>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self::with_policy(
             MfaPolicy::default().with_issuer("mfa-server"),
-            key,
+            keys,
             store,
             sender,
             clock,
@@ -46,13 +48,13 @@ impl AppState {
     #[must_use]
     pub fn with_policy(
         policy: MfaPolicy,
-        key: mfa_core::ServerKey,
+        keys: impl Into<ServerKeys>,
         store: Arc<Store>,
         sender: Arc<dyn CodeSender>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         AppState {
-            mfa: Arc::new(Mfa::new(policy, key)),
+            mfa: Arc::new(Mfa::new(policy, keys)),
             store,
             sender,
             clock,

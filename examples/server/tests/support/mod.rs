@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use mfa_core::ServerKey;
 use mfa_core::account::MfaPolicy;
+use mfa_core::{Account, ServerKey, ServerKeys};
 use mfa_server::{AppState, ManualClock, Outbox, Store};
 use serde_json::{Value, json};
 
@@ -50,10 +50,27 @@ impl TestServer {
 
     /// As [`start`](Self::start), with `policy` instead of the default one.
     pub async fn start_with_policy(db: &Path, clock: ManualClock, policy: MfaPolicy) -> Self {
+        Self::start_with(db, clock, policy, server_key().into()).await
+    }
+
+    /// As [`start`](Self::start), under the key ring `keys` instead of
+    /// [`server_key`] alone.
+    pub async fn start_with_keys(db: &Path, clock: ManualClock, keys: ServerKeys) -> Self {
+        let policy = MfaPolicy::default().with_issuer("mfa-server");
+        Self::start_with(db, clock, policy, keys).await
+    }
+
+    /// A server with `policy` under `keys`.
+    pub async fn start_with(
+        db: &Path,
+        clock: ManualClock,
+        policy: MfaPolicy,
+        keys: ServerKeys,
+    ) -> Self {
         let store = Arc::new(Store::open(db).unwrap());
         let state = AppState::with_policy(
             policy,
-            server_key(),
+            keys,
             Arc::clone(&store),
             Arc::new(Outbox::new(store)),
             Arc::new(clock.clone()),
@@ -128,6 +145,24 @@ impl TestServer {
             .last_code_to(destination)
             .unwrap()
             .expect("a code was sent")
+    }
+
+    /// `username`'s MFA record as stored (the database, not the server's memory).
+    pub fn account(&self, username: &str) -> Account {
+        let user = self
+            .state
+            .store
+            .credentials(username)
+            .unwrap()
+            .expect("a registered user")
+            .user;
+        let json = self
+            .state
+            .store
+            .load_state(user)
+            .unwrap()
+            .expect("a record");
+        serde_json::from_str(&json).unwrap()
     }
 
     /// Registers `username` and signs in without MFA: the session token.

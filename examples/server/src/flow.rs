@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use mfa_core::Account;
-use mfa_core::account::{ChallengeToken, Change, Outcome, TokenPurpose};
+use mfa_core::account::{ChallengeToken, Change, Outcome, StoredAccount, TokenPurpose};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -21,7 +21,8 @@ const ATTEMPTS: usize = 8;
 /// changed (a failure included) before returning its outcome.
 ///
 /// # Errors
-/// The database's, or 503 after [`ATTEMPTS`] lost races.
+/// The database's, a stored record that does not load (500), or 503 after
+/// `ATTEMPTS` lost races.
 pub fn run<T>(
     state: &AppState,
     user: UserId,
@@ -32,8 +33,7 @@ pub fn run<T>(
         let stored = state.store.load_state(user)?;
         let loaded = Instant::now();
         let mut account = match stored {
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|e| ApiError::from(StoreError::Corrupt(e.to_string())))?,
+            Some(json) => load(user, &json)?,
             None => Account::new(),
         };
         let change = operation(&mut account, now);
@@ -62,6 +62,21 @@ pub fn run<T>(
         "busy",
         "The account is being changed by other requests; try again",
     ))
+}
+
+/// `user`'s stored record, loaded strictly: JSON that is not a record is a store
+/// error; a record the library never writes is mfa-core's typed `corrupt_record`
+/// (or `unsupported_schema`), logged with its reason. Both answer 500.
+fn load(user: UserId, json: &str) -> Result<Account, ApiError> {
+    let stored: StoredAccount = serde_json::from_str(json)
+        .map_err(|e| ApiError::from(StoreError::Corrupt(e.to_string())))?;
+    Account::try_from(stored).map_err(|error| {
+        eprintln!(
+            "mfa-server: the record of user {user:?} does not load: {error} ({})",
+            error.code()
+        );
+        ApiError::from(error)
+    })
 }
 
 /// The token in a request body, and the user whose record holds its challenge.

@@ -29,6 +29,7 @@ fn assert_error(answer: &(u16, Value), status: u16, details: &str) {
         409 => "Conflict",
         423 => "Locked",
         429 => "Too Many Requests",
+        500 => "Internal Server Error",
         other => panic!("no reason phrase for {other} in this test"),
     };
     assert_eq!(body["error"], reason, "{body}");
@@ -930,4 +931,40 @@ async fn the_bearer_scheme_is_case_insensitive() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
+}
+
+/// A row edited in the database into something the library never writes (here, a
+/// default method that is not enabled) is refused as corrupt: 500 with mfa-core's
+/// `corrupt_record`, and the row is left as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_record_is_500_corrupt_record_and_stays_as_it_was() {
+    let server = start("corrupt-record").await;
+    let (_session, _phone, _codes) = authenticator_user(&server, "ann").await;
+    let user = server
+        .state
+        .store
+        .credentials("ann")
+        .unwrap()
+        .expect("registered")
+        .user;
+    let account = server.account("ann");
+    let mut edited = serde_json::to_value(&account).unwrap();
+    edited["default"] = json!("sms");
+    let edited = edited.to_string();
+    let version = account.version();
+    server
+        .state
+        .store
+        .save_state(user, version, version, &edited, &[])
+        .unwrap();
+    let answer = server
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"username": "ann", "password": "correct horse"}),
+        )
+        .await;
+    assert_error(&answer, 500, "corrupt_record");
+    let stored = server.state.store.load_state(user).unwrap().unwrap();
+    assert_eq!(stored, edited, "nothing was written over the row");
 }

@@ -1,0 +1,187 @@
+//! Account records as earlier versions of the library stored them, kept as files:
+//! every one must load, write back as it was until an operation changes it, and
+//! work (sign in with the app's code and with a backup code).
+#![cfg(feature = "serde")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use mfa_core::account::{LoginStart, MethodSetup, SetupMaterial, SetupNext};
+use mfa_core::{Account, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::Value;
+
+const T0: u64 = 1_767_225_600;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/records")
+}
+
+fn mfa() -> Mfa {
+    Mfa::new(
+        MfaPolicy::default(),
+        ServerKey::new(1, &[0x42; 32]).unwrap(),
+    )
+}
+
+/// The stages a record is stored in: name, JSON, the app's secret (base32) and the
+/// plain backup codes, so that a test can answer as the user would.
+fn stages() -> Vec<(&'static str, Account, String, Vec<String>)> {
+    let mfa = mfa();
+    let mut rng = StdRng::seed_from_u64(17);
+    let mut account = Account::new();
+    let mut out = vec![("v1_new", account.clone(), String::new(), vec![])];
+    let app = MethodSetup::Authenticator {
+        account_name: "jane@example.com",
+    };
+    let started = mfa
+        .begin_setup(&mut account, app, &mut rng, T0)
+        .in_memory()
+        .result
+        .unwrap();
+    let SetupNext::Confirm(SetupMaterial::Authenticator(e)) = started.next else {
+        panic!("no method yet")
+    };
+    let secret = e.secret().clone();
+    let b32 = secret.to_base32().expose_secret().to_owned();
+    out.push(("v1_pending_setup", account.clone(), b32.clone(), vec![]));
+    let code = TotpConfig::default().generate(&secret, T0).unwrap();
+    let done = mfa
+        .confirm_setup(&mut account, &started.token, code.as_str(), &mut rng, T0)
+        .in_memory()
+        .result
+        .unwrap();
+    let backup: Vec<String> = done
+        .backup_codes
+        .unwrap()
+        .expose_secret()
+        .map(str::to_owned)
+        .collect();
+    let mail = MethodSetup::Email {
+        address: "jane@example.com",
+    };
+    let now = T0 + 60;
+    let s = mfa
+        .begin_setup(&mut account, mail, &mut rng, now)
+        .in_memory()
+        .result
+        .unwrap();
+    let code = TotpConfig::default().generate(&secret, now).unwrap();
+    let SetupMaterial::Oob(d) = mfa
+        .verify_step_up(&mut account, &s.token, code.as_str(), &mut rng, now)
+        .in_memory()
+        .result
+        .unwrap()
+    else {
+        panic!("email sends a code")
+    };
+    let sent = d.code().as_str().to_owned();
+    let second = mfa.confirm_setup(&mut account, &s.token, &sent, &mut rng, now);
+    assert!(second.in_memory().result.is_ok());
+    out.push(("v1_enabled", account.clone(), b32.clone(), backup.clone()));
+    let now = T0 + 120;
+    mfa.set_default_method(&mut account, mfa_core::Method::Email, now)
+        .in_memory()
+        .result
+        .unwrap();
+    let Ok(LoginStart::Required(login)) = mfa
+        .begin_login(&mut account, &mut rng, now)
+        .in_memory()
+        .result
+    else {
+        panic!("MFA is on")
+    };
+    out.push(("v1_mid_login", account.clone(), b32.clone(), backup.clone()));
+    let resent = mfa.resend(&mut account, &login.token, &mut rng, now + 61);
+    assert!(resent.in_memory().result.is_ok());
+    out.push(("v1_after_resend", account, b32, backup));
+    out
+}
+
+/// Writes the fixtures (run once, by hand, on the version whose format they keep:
+/// `cargo test --all-features --test stored_fixtures -- --ignored`).
+#[test]
+#[ignore = "writes the fixture files"]
+fn write_fixtures() {
+    for (name, account, secret, backup) in stages() {
+        let record = serde_json::to_string_pretty(&account).unwrap();
+        std::fs::write(dir().join(format!("{name}.json")), record + "\n").unwrap();
+        let user = serde_json::json!({ "secret": secret, "backup_codes": backup });
+        let user = serde_json::to_string_pretty(&user).unwrap();
+        std::fs::write(dir().join(format!("{name}.user.json")), user + "\n").unwrap();
+    }
+}
+
+fn fixtures() -> Vec<(String, String, Value)> {
+    let mut names: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json") && !n.ends_with(".user.json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "{names:?}");
+    names
+        .into_iter()
+        .map(|n| {
+            let record = std::fs::read_to_string(dir().join(&n)).unwrap();
+            let user = n.replace(".json", ".user.json");
+            let user = std::fs::read_to_string(dir().join(user)).unwrap();
+            (n, record, serde_json::from_str(&user).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn stored_records_of_every_version_load_and_write_back_unchanged() {
+    for (name, text, _) in fixtures() {
+        let account: Account =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let again = serde_json::to_string_pretty(&account).unwrap() + "\n";
+        assert_eq!(again, text, "{name} wrote back differently");
+    }
+}
+
+#[test]
+fn stored_records_of_every_version_still_sign_in() {
+    let mfa = mfa();
+    for (name, text, user) in fixtures() {
+        let mut account: Account = serde_json::from_str(&text).unwrap();
+        if !account.mfa_enabled() {
+            continue;
+        }
+        let secret = Secret::from_base32(user["secret"].as_str().unwrap()).unwrap();
+        let mut rng = StdRng::seed_from_u64(3);
+        let now = T0 + 600;
+        for code in [
+            TotpConfig::default()
+                .generate(&secret, now)
+                .unwrap()
+                .as_str()
+                .to_owned(),
+            user["backup_codes"][0].as_str().unwrap().to_owned(),
+        ] {
+            let Ok(LoginStart::Required(login)) = mfa
+                .begin_login(&mut account, &mut rng, now)
+                .in_memory()
+                .result
+            else {
+                panic!("{name}: MFA is on")
+            };
+            let app = mfa_core::Method::Authenticator;
+            let switched = mfa.switch_method(&mut account, &login.token, app, &mut rng, now);
+            assert!(switched.in_memory().result.is_ok(), "{name}");
+            let verified = mfa
+                .verify_login(&mut account, &login.token, &code, now)
+                .in_memory();
+            assert!(
+                verified.result.is_ok(),
+                "{name} {code}: {:?}",
+                verified.result
+            );
+            let text = serde_json::to_string(&account).unwrap();
+            let back: Account = serde_json::from_str(&text).unwrap();
+            assert!(back == account, "{name}: what it wrote loads back");
+        }
+    }
+}

@@ -14,7 +14,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use mfa_core::account::{LoginStart, LoginToken, MethodSetup, SetupMaterial, SetupNext};
+use mfa_core::account::{LoginStart, LoginToken, Method, MethodSetup, SetupMaterial, SetupNext};
 use mfa_core::{Account, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -125,6 +125,33 @@ fn round_trip(c: &mut Criterion) {
                     .is_ok();
                 (a, ok)
             },
+            BatchSize::SmallInput,
+        );
+    });
+    // The same, on a record already open (as after an earlier call in the same
+    // process): the difference is the cost of unsealing its secrets.
+    let mut opened = account.clone();
+    let default = mfa.set_default_method(&mut opened, Method::Authenticator, now);
+    assert!(default.in_memory().result.is_ok());
+    g.bench_function("verify_already_unsealed", |b| {
+        b.iter_batched(
+            || opened.clone(),
+            |mut a| {
+                let ok = mfa
+                    .verify_login(&mut a, &token, black_box(&code), now)
+                    .in_memory()
+                    .result
+                    .is_ok();
+                (a, ok)
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    #[cfg(feature = "timing-probe")]
+    g.bench_function("unseal", |b| {
+        b.iter_batched(
+            || opened.clone(),
+            |mut a| mfa_core::timing_probe::reopen(&mfa, &mut a).map(|()| a),
             BatchSize::SmallInput,
         );
     });

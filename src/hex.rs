@@ -50,6 +50,24 @@ pub(crate) fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
     (core::hint::black_box(valid) == 0xff).then_some(out)
 }
 
+#[cfg(feature = "serde")]
+/// Decodes hex of any even length (either case) into bytes; `None` for anything
+/// else. Like [`decode`], every character is decoded before any is refused.
+pub(crate) fn decode_vec(text: &str) -> Option<alloc::vec::Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut out = alloc::vec![0u8; text.len() / 2];
+    let mut valid = 0xffu8;
+    for (slot, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
+        let (hi, hi_ok) = decode_nibble(pair.first().copied().unwrap_or_default());
+        let (lo, lo_ok) = decode_nibble(pair.get(1).copied().unwrap_or_default());
+        valid &= hi_ok & lo_ok;
+        *slot = (hi << 4) | lo;
+    }
+    (core::hint::black_box(valid) == 0xff).then_some(out)
+}
+
 /// The value of one hex digit (either case) and `0xff` if it is one, else `(0, 0)`;
 /// without a branch on `c`.
 const fn decode_nibble(c: u8) -> (u8, u8) {

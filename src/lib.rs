@@ -19,6 +19,7 @@ mod hex;
 mod keyed_hash;
 pub mod oob;
 pub mod otp;
+mod seal;
 mod secret;
 mod sensitive;
 mod server_key;

@@ -5,7 +5,15 @@ use core::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
+use hkdf::Hkdf;
+use sha2::Sha256;
+
 use crate::error::{ConfigError, Error};
+
+/// HKDF's salt for every subkey of a server key.
+const HKDF_SALT: &[u8] = b"mfa-core server key";
+/// HKDF's info for the sealing subkey.
+const SEAL_LABEL: &[u8] = b"mfa-core/seal/aes-256-gcm-siv/v2";
 
 /// The fewest bytes a [`ServerKey`] accepts (256 bits).
 pub const MIN_SERVER_KEY_BYTES: usize = 32;
@@ -35,6 +43,9 @@ pub struct ServerKey {
     id: u32,
     bytes: Zeroizing<[u8; MAX_SERVER_KEY_BYTES]>,
     len: usize,
+    /// The subkey secrets are sealed under: HKDF-SHA-256 of the key with its own
+    /// label, so no bytes serve two jobs.
+    seal: Zeroizing<[u8; 32]>,
 }
 
 impl ServerKey {
@@ -51,7 +62,21 @@ impl ServerKey {
         for (b, k) in bytes.iter_mut().zip(key) {
             *b = *k;
         }
-        Ok(ServerKey { id, bytes, len })
+        let mut seal = Zeroizing::new([0u8; 32]);
+        // 32 bytes is far below HKDF-SHA-256's limit of 255 · 32, so expand cannot
+        // fail; the key would stay all zeros only if it did.
+        let _ = Hkdf::<Sha256>::new(Some(HKDF_SALT), key).expand(SEAL_LABEL, seal.as_mut_slice());
+        Ok(ServerKey {
+            id,
+            bytes,
+            len,
+            seal,
+        })
+    }
+
+    /// The subkey values are sealed under (see [`crate::seal`]).
+    pub(crate) fn seal_key(&self) -> &[u8; 32] {
+        &self.seal
     }
 
     /// The key's identifier, stored beside every hash made under it.

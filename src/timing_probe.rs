@@ -67,3 +67,15 @@ pub fn challenge_scan(account: &Account, id: &[u8; 16]) -> (u8, u64) {
     let (verdict, index) = crate::account::challenge::scan(&account.challenges, id);
     (verdict.code(), index)
 }
+
+/// Forgets every plain value a record holds that is also sealed, and opens the
+/// record again with `mfa`'s keys: what loading a stored record and starting an
+/// operation on it does, without the `serde` feature.
+///
+/// # Errors
+/// As opening a stored record: [`Error::ServerKeyMismatch`],
+/// [`Error::SealedValueInvalid`], [`Error::CorruptRecord`].
+pub fn reopen(mfa: &crate::account::Mfa, account: &mut Account) -> Result<(), Error> {
+    account.forget_plain();
+    account.open(mfa.keys(), true)
+}

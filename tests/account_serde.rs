@@ -243,11 +243,11 @@ fn a_record_with_totp_email_and_ten_backup_codes_fits_in_1536_bytes() {
 fn loading_refuses_another_schema_version_and_unknown_fields() {
     let fx = Fx::enabled(&[APP, MAIL]);
     let acct = &fx.acct;
-    let err = load_edited(acct, |v| v["v"] = json!(2)).unwrap_err();
-    assert!(err.contains("unsupported stored schema version 2"), "{err}");
+    let err = load_edited(acct, |v| v["v"] = json!(3)).unwrap_err();
+    assert!(err.contains("unsupported stored schema version 3"), "{err}");
     let err = load_edited(acct, |v| v["v"] = json!(u64::MAX)).unwrap_err();
     assert!(err.contains("unsupported stored schema version"), "{err}");
-    let unsupported = Error::UnsupportedSchema { version: 2 };
+    let unsupported = Error::UnsupportedSchema { version: 3 };
     assert_eq!(unsupported.code(), "unsupported_schema");
     let err = load_edited(acct, |v| drop(v.as_object_mut().unwrap().remove("v")));
     assert!(err.unwrap_err().contains("missing field `v`"));
@@ -369,14 +369,34 @@ fn loading_refuses_inconsistent_records() {
     });
     let wiped = remove(&["authenticator", "default", "backup_codes"]);
     refused(&acct, RecordError::ChallengeWithoutMethod, &wiped);
-    // A stored address that could never have been accepted, or not as stored.
+    // A stored address that could never have been accepted, or not as stored (in
+    // a record of the first schema, where addresses are in the clear).
+    let v1 = v1_fixture("v1_enabled");
+    for bad in [
+        "not an address",
+        " jane@example.com",
+        "jane\u{7}@example.com",
+    ] {
+        refused(&v1, RecordError::Destination, &|v| {
+            v["email"]["to"] = json!(bad)
+        });
+    }
+    // A secret in the clear in a sealed record, or a sealed record without its id.
     let fx = Fx::enabled(&[MAIL]);
-    refused(&fx.acct, RecordError::Destination, &|v| {
-        v["email"]["to"] = json!("not an address");
+    refused(&fx.acct, RecordError::Sealing, &|v| {
+        v["email"]["to"] = json!("jane@example.com");
     });
-    refused(&fx.acct, RecordError::Destination, &|v| {
-        v["email"]["to"] = json!(" jane@example.com");
-    });
+    refused(&fx.acct, RecordError::Sealing, &remove(&["id"]));
+    refused(&v1, RecordError::Sealing, &|v| v["v"] = json!(2));
+}
+
+/// A record stored by the first schema, from the fixtures.
+fn v1_fixture(name: &str) -> Account {
+    let path = format!(
+        "{}/tests/data/records/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// The records a review of the decoder loaded, each of which the state machine could
@@ -407,14 +427,13 @@ fn loading_refuses_what_the_state_machine_never_writes() {
         RecordError::StageMismatch,
         &setup(&|c| {
             c["task"]["setup"]["confirming"] = json!(true);
-            c["task"]["setup"]["pending"] = json!({"email": "mallory@example.com"});
             c["attempts_left"] = json!(255);
         }),
     );
     refused(
         &acct,
-        RecordError::Destination,
-        &setup(&|c| c["task"]["setup"]["pending"] = json!({"email": "jane\u{7}@example.com"})),
+        RecordError::Sealing,
+        &setup(&|c| c["task"]["setup"]["pending"] = json!({"email": "mallory@example.com"})),
     );
     refused(
         &acct,

@@ -2,7 +2,12 @@
 //! every one must load, write back as it was until an operation changes it, and
 //! work (sign in with the app's code and with a backup code).
 #![cfg(feature = "serde")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 

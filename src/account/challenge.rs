@@ -7,6 +7,7 @@ use subtle::ConstantTimeEq;
 
 use super::method::{Method, Purpose};
 use super::token::TokenId;
+use super::vault::Vault;
 use crate::ct::{FirstMatch, Outcome, Verdict};
 use crate::oob::{OobChallenge, OobChannel};
 use crate::otp::TotpConfig;
@@ -48,16 +49,16 @@ pub(crate) enum PendingMethod {
     /// A new authenticator secret, shown to the user, awaiting its first code.
     Authenticator {
         /// The new secret.
-        secret: Secret,
+        secret: Vault<Secret>,
         /// Its configuration.
         config: TotpConfig,
         /// The account name the `otpauth://` label shows.
-        account_name: String,
+        account_name: Vault<String>,
     },
     /// An email address awaiting the code sent to it.
-    Email(String),
+    Email(Vault<String>),
     /// A phone number awaiting the code sent to it.
-    Sms(String),
+    Sms(Vault<String>),
 }
 
 impl PendingMethod {
@@ -89,6 +90,9 @@ pub enum DisableScope {
     feature = "serde",
     serde(rename_all = "lowercase", deny_unknown_fields)
 )]
+// At most four challenges live in a record; boxing the enrolment's pending
+// method would add an allocation to every one for a few hundred bytes.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Task {
     /// Sign the user in.
     Login,
@@ -175,12 +179,10 @@ impl Challenge {
     }
 
     /// The server key its code was hashed under, while the code can still be
-    /// checked (not consumed, not a tombstone).
+    /// checked: not consumed (a tombstone holds no code at all).
     pub(crate) fn key_id(&self) -> Option<u32> {
-        match (&self.factor, self.consumed, &self.task) {
-            (Factor::Oob(oob), false, task) if !matches!(task, Task::Expired(_)) => {
-                Some(oob.key_id())
-            }
+        match (&self.factor, self.consumed) {
+            (Factor::Oob(oob), false) => Some(oob.key_id()),
             _ => None,
         }
     }

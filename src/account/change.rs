@@ -17,6 +17,16 @@ pub struct Outcome<T> {
     pub events: Vec<Event>,
 }
 
+impl<T> Outcome<T> {
+    /// A call refused before anything happened.
+    pub(crate) const fn failed(error: Error) -> Self {
+        Outcome {
+            result: Err(error),
+            events: Vec::new(),
+        }
+    }
+}
+
 /// An operation's effect on an [`Account`], returned by every [`Mfa`](super::Mfa)
 /// operation.
 ///

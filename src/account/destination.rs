@@ -3,7 +3,8 @@
 
 use alloc::string::String;
 
-use crate::error::Error;
+use super::method::Method;
+use crate::error::{Error, RecordError};
 
 /// The longest email address accepted (RFC 5321's path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
@@ -39,5 +40,18 @@ pub(crate) fn phone(number: &str) -> Result<String, Error> {
         Ok(String::from(number))
     } else {
         Err(Error::InvalidDestination)
+    }
+}
+
+/// Refuses a stored destination the library never stores: it validates and trims
+/// each one before it keeps it.
+pub(crate) fn check_stored(method: Method, to: &str) -> Result<(), RecordError> {
+    let normal = match method {
+        Method::Sms => phone(to),
+        _ => email(to),
+    };
+    match normal {
+        Ok(normal) if normal == to => Ok(()),
+        _ => Err(RecordError::Destination),
     }
 }

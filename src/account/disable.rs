@@ -44,7 +44,7 @@ impl Mfa {
         rng: &mut R,
         now: u64,
     ) -> Change<'a, PendingChallenge<Disable>> {
-        self.run(account, now, |account, _| {
+        self.run_sealing(account, now, rng, |account, _, rng| {
             let method = account.default_method.ok_or(Error::MfaNotEnabled)?;
             if let DisableScope::Method(target) = scope {
                 Self::require_enabled(account, target)?;
@@ -112,7 +112,7 @@ impl Mfa {
         rng: &mut R,
         now: u64,
     ) -> Change<'a, PendingChallenge<Regenerate>> {
-        self.run(account, now, |account, _| {
+        self.run_sealing(account, now, rng, |account, _, rng| {
             let method = account.default_method.ok_or(Error::MfaNotEnabled)?;
             self.check_may_begin(account, now)?;
             self.open_verifying(account, Task::Regenerate, method, rng, now)
@@ -133,7 +133,7 @@ impl Mfa {
         rng: &mut R,
         now: u64,
     ) -> Change<'a, PlainBackupCodes> {
-        self.run(account, now, |account, events| {
+        self.run_sealing(account, now, rng, |account, events, rng| {
             let index = Self::locate(account, token, now)?;
             self.check_code(account, index, code, now, events)?;
             Self::challenge_mut(account, index)?.consumed = true;

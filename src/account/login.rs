@@ -62,7 +62,7 @@ impl Mfa {
         rng: &mut R,
         now: u64,
     ) -> Change<'a, LoginStart> {
-        self.run(account, now, |account, _| {
+        self.run_sealing(account, now, rng, |account, _, rng| {
             let Some(method) = account.default_method else {
                 return Ok(LoginStart::NotRequired);
             };
@@ -134,7 +134,7 @@ impl Mfa {
         rng: &mut R,
         now: u64,
     ) -> Change<'a, Prompt> {
-        self.run(account, now, |account, _| {
+        self.run_sealing(account, now, rng, |account, _, rng| {
             let index = Self::locate(account, token, now)?;
             self.check_not_hard_locked(account)?;
             let challenge = Self::challenge(account, index)?;
@@ -174,7 +174,7 @@ impl Mfa {
         rng: &mut R,
         now: u64,
     ) -> Change<'a, Delivery> {
-        self.run(account, now, |account, _| {
+        self.run_sealing(account, now, rng, |account, _, rng| {
             let index = Self::locate(account, token, now)?;
             self.check_not_hard_locked(account)?;
             let challenge = Self::challenge(account, index)?;
@@ -188,7 +188,7 @@ impl Mfa {
                 Task::Setup {
                     pending: PendingMethod::Email(to) | PendingMethod::Sms(to),
                     confirming: true,
-                } => to.clone(),
+                } => to.plain()?.clone(),
                 _ => account.destination(Method::from_channel(channel))?,
             };
             if let Factor::Unsent(_) = challenge.factor {

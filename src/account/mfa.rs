@@ -72,7 +72,10 @@ impl Mfa {
         &self.policy
     }
 
-    /// Runs one operation: whatever it changed becomes one version step, and expired
+    /// Runs one operation that draws no randomness (it sends nothing and shows no
+    /// address): the record's sealed secrets are opened first (a value that does not
+    /// open fails the call and changes nothing),
+    /// whatever the operation changed becomes one version step, and expired
     /// challenges become tombstones on the way out (their tokens keep answering
     /// "expired" until a new challenge of the purpose replaces them).
     pub(crate) fn run<'a, T>(
@@ -84,7 +87,43 @@ impl Mfa {
         let loaded = account.version;
         account.dirty = false;
         let mut events = Vec::new();
+        if let Err(error) = account.open(&self.keys, false) {
+            return Change::new(account, loaded, Outcome::failed(error));
+        }
         let result = op(account, &mut events);
+        Self::retire_expired(account, now);
+        account.commit();
+        Change::new(account, loaded, Outcome { result, events })
+    }
+
+    /// [`run`](Self::run) for an operation that draws from the caller's CSPRNG:
+    /// when it changed the record, every value that is new or sealed under a
+    /// retired key is sealed under the current key before the record is stored (a
+    /// record of schema version 1 becomes version 2 then).
+    pub(crate) fn run_sealing<'a, T, R: CryptoRng + ?Sized>(
+        &self,
+        account: &'a mut Account,
+        now: u64,
+        rng: &mut R,
+        op: impl FnOnce(&mut Account, &mut Vec<Event>, &mut R) -> Result<T, Error>,
+    ) -> Change<'a, T> {
+        let loaded = account.version;
+        account.dirty = false;
+        let mut events = Vec::new();
+        if let Err(error) = account.open(&self.keys, true) {
+            return Change::new(account, loaded, Outcome::failed(error));
+        }
+        let result = op(account, &mut events, rng);
+        Self::retire_expired(account, now);
+        if account.dirty {
+            account.seal(&self.keys, rng);
+        }
+        account.commit();
+        Change::new(account, loaded, Outcome { result, events })
+    }
+
+    /// Expired challenges become tombstones.
+    fn retire_expired(account: &mut Account, now: u64) {
         let mut retired = false;
         for challenge in &mut account.challenges {
             retired |= challenge.retire_if_expired(now);
@@ -92,8 +131,6 @@ impl Mfa {
         if retired {
             account.touch();
         }
-        account.commit();
-        Change::new(account, loaded, Outcome { result, events })
     }
 
     /// Where the account's guessing budget stands at `now` under this policy: open,

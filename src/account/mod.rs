@@ -25,11 +25,13 @@ mod record;
 #[cfg(feature = "serde")]
 mod record_check;
 mod recovery;
+mod sealing;
 #[cfg(feature = "serde")]
 mod serde_impl;
 mod setup;
 mod throttle;
 mod token;
+mod vault;
 mod verify;
 
 pub use challenge::DisableScope;

@@ -8,9 +8,11 @@ use core::fmt;
 use super::challenge::Challenge;
 use super::method::Method;
 use super::throttle::{SendBudget, Throttle};
+use super::vault::Vault;
 use crate::backup::BackupCodeSet;
 use crate::error::Error;
 use crate::otp::TotpConfig;
+use crate::seal::RecordId;
 use crate::secret::Secret;
 
 /// The latest time a stored record may carry, Unix seconds (9999-12-31T23:59:59Z).
@@ -24,7 +26,7 @@ pub const MAX_STORED_TIME: u64 = 253_402_300_799;
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub(crate) struct AuthenticatorMethod {
-    pub(crate) secret: Secret,
+    pub(crate) secret: Vault<Secret>,
     pub(crate) config: TotpConfig,
     pub(crate) enabled_at: u64,
     /// The replay guard: steps at or before it are refused, across login, setup
@@ -37,7 +39,7 @@ pub(crate) struct AuthenticatorMethod {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub(crate) struct OobMethod {
-    pub(crate) to: String,
+    pub(crate) to: Vault<String>,
     pub(crate) enabled_at: u64,
 }
 
@@ -56,11 +58,15 @@ pub(crate) struct OobMethod {
 /// [`version`](Self::version)) → answer.
 ///
 /// `Debug` shows the methods and counters, never a secret or a destination in full.
-/// With the `serde` feature it serialises as schema version 1 (see the README), and
-/// loading refuses other versions and inconsistent records.
+/// With the `serde` feature it serialises as schema version 2, its secrets and
+/// addresses sealed under the server key (see the README); loading refuses other
+/// versions and records the state machine could not have produced.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Account {
     pub(crate) version: u64,
+    /// The record's random id, bound into every sealed value (none until the first
+    /// value is sealed: a record of schema version 1).
+    pub(crate) id: Option<RecordId>,
     pub(crate) default_method: Option<Method>,
     pub(crate) authenticator: Option<AuthenticatorMethod>,
     pub(crate) email: Option<OobMethod>,
@@ -130,12 +136,11 @@ impl Account {
         }
     }
 
-    /// The masked destination of an email or SMS method (`j•••@example.com`,
-    /// `•••• 1234`), for a "we sent a code to …" line.
-    #[must_use]
-    pub fn hint(&self, method: Method) -> Option<String> {
+    /// The masked destination of an email or SMS method, once the record is open.
+    pub(crate) fn hint(&self, method: Method) -> Option<String> {
         let channel = method.channel()?;
-        self.oob_method(method).map(|m| channel.mask(&m.to))
+        let to = self.oob_method(method)?.to.plain().ok()?;
+        Some(channel.mask(to))
     }
 
     /// Unused backup codes, if the account has a set.
@@ -170,11 +175,13 @@ impl Account {
         self.challenges.iter().map(|c| crate::hex::encode(&c.id))
     }
 
-    /// The ids of the server keys this record still needs: its backup-code set's,
-    /// and those of the email/SMS codes that can still be checked. Sorted, each
-    /// once. A key may leave the [`ServerKeys`](crate::ServerKeys) ring only when no
-    /// record needs it (regenerating backup codes, or a resend, moves a record to
-    /// the current key).
+    /// The ids of the server keys this record still needs: those its secrets are
+    /// sealed under, its backup-code set's, and those of the email/SMS codes that
+    /// can still be checked. Sorted, each once. A key may leave the
+    /// [`ServerKeys`](crate::ServerKeys) ring only when no record needs it: a
+    /// record naming a key the ring lacks cannot be opened at all. The next change
+    /// that draws randomness (any `begin_*`) re-seals a record under the current
+    /// key, a resend moves its code there, and regenerating moves its backup codes.
     #[must_use]
     pub fn key_ids(&self) -> Vec<u32> {
         let mut ids: Vec<u32> = self
@@ -183,6 +190,7 @@ impl Account {
             .map(BackupCodeSet::key_id)
             .into_iter()
             .chain(self.challenges.iter().filter_map(Challenge::key_id))
+            .chain(self.sealed_key_ids())
             .collect();
         ids.sort_unstable();
         ids.dedup();
@@ -203,9 +211,10 @@ impl Account {
 
     /// Where codes of the enabled email / SMS `method` go.
     pub(crate) fn destination(&self, method: Method) -> Result<String, Error> {
-        self.oob_method(method)
-            .map(|m| m.to.clone())
-            .ok_or(Error::MethodNotEnabled { method })
+        let oob = self
+            .oob_method(method)
+            .ok_or(Error::MethodNotEnabled { method })?;
+        oob.to.plain().cloned()
     }
 
     pub(crate) fn oob_method(&self, method: Method) -> Option<&OobMethod> {

@@ -8,8 +8,12 @@ use super::method::{Method, Purpose};
 use super::record::{Account, MAX_STORED_TIME};
 use crate::error::RecordError;
 
-/// Refuses a record the state machine could not have produced.
-pub(crate) fn check(account: &Account) -> Result<(), RecordError> {
+/// Refuses a record the state machine could not have produced; `sealed` is
+/// whether its schema seals secrets (every one sealed) or not (none sealed).
+pub(crate) fn check(account: &Account, sealed: bool) -> Result<(), RecordError> {
+    if !vaults(account).all(|is_sealed| is_sealed == sealed) {
+        return Err(RecordError::Sealing);
+    }
     check_methods(account)?;
     check_times(account)?;
     for purpose in Purpose::ALL {
@@ -29,6 +33,32 @@ pub(crate) fn check(account: &Account) -> Result<(), RecordError> {
         .try_for_each(|c| check_challenge(c, any_enabled))
 }
 
+/// For every secret field of the record, whether it is sealed.
+fn vaults(account: &Account) -> impl Iterator<Item = bool> + '_ {
+    let app = account.authenticator.iter().map(|a| a.secret.is_sealed());
+    let oob = [&account.email, &account.sms]
+        .into_iter()
+        .flatten()
+        .map(|m| m.to.is_sealed());
+    let pending = account
+        .challenges
+        .iter()
+        .filter_map(|c| match &c.task {
+            Task::Setup { pending, .. } => Some(pending),
+            _ => None,
+        })
+        .flat_map(|pending| match pending {
+            PendingMethod::Authenticator {
+                secret,
+                account_name,
+                ..
+            } => [Some(secret.is_sealed()), Some(account_name.is_sealed())],
+            PendingMethod::Email(to) | PendingMethod::Sms(to) => [Some(to.is_sealed()), None],
+        })
+        .flatten();
+    app.chain(oob).chain(pending)
+}
+
 /// The default method is one of the enabled ones, and nothing hangs off no method;
 /// every destination is one the library accepts, in the form it stores.
 fn check_methods(account: &Account) -> Result<(), RecordError> {
@@ -40,27 +70,14 @@ fn check_methods(account: &Account) -> Result<(), RecordError> {
     if !default_ok {
         return Err(RecordError::DefaultMethod);
     }
-    if let Some(email) = &account.email {
-        stored_email(&email.to)?;
+    // Sealed destinations are checked when they are opened.
+    if let Some(to) = account.email.as_ref().and_then(|m| m.to.plain.as_deref()) {
+        destination::check_stored(Method::Email, to)?;
     }
-    if let Some(sms) = &account.sms {
-        stored_phone(&sms.to)?;
+    if let Some(to) = account.sms.as_ref().and_then(|m| m.to.plain.as_deref()) {
+        destination::check_stored(Method::Sms, to)?;
     }
     Ok(())
-}
-
-fn stored_email(to: &str) -> Result<(), RecordError> {
-    match destination::email(to) {
-        Ok(normal) if normal == to => Ok(()),
-        _ => Err(RecordError::Destination),
-    }
-}
-
-fn stored_phone(to: &str) -> Result<(), RecordError> {
-    match destination::phone(to) {
-        Ok(normal) if normal == to => Ok(()),
-        _ => Err(RecordError::Destination),
-    }
 }
 
 /// Every time in the record is one the library could have written.
@@ -142,11 +159,14 @@ fn check_challenge(challenge: &Challenge, any_enabled: bool) -> Result<(), Recor
     }
 }
 
-/// A pending address is one the library would have accepted, as it stores it.
+/// A pending address is one the library would have accepted, as it stores it
+/// (checked here when in the clear, when opened when sealed).
 fn check_pending(pending: &PendingMethod) -> Result<(), RecordError> {
     match pending {
         PendingMethod::Authenticator { .. } => Ok(()),
-        PendingMethod::Email(to) => stored_email(to),
-        PendingMethod::Sms(to) => stored_phone(to),
+        PendingMethod::Email(to) | PendingMethod::Sms(to) => match to.plain.as_deref() {
+            Some(to) => destination::check_stored(pending.method(), to),
+            None => Ok(()),
+        },
     }
 }

@@ -1,16 +1,20 @@
-//! The serialised form of an [`Account`] (feature `serde`), schema version 1:
+//! The serialised form of an [`Account`] (feature `serde`), schema version 2:
 //!
 //! ```json
-//! {"v":1,"version":7,"default":"authenticator",
-//!  "authenticator":{"secret":"<base32>","config":{"alg":"SHA1","digits":6,"period":30,
-//!                   "t0":0,"past":1,"future":1},"enabled_at":…,"last_step":…},
-//!  "email":{"to":"jane@example.com","enabled_at":…},
+//! {"v":2,"version":7,"id":"<32 hex: the record's random id>","default":"authenticator",
+//!  "authenticator":{"secret":{"k":1,"s":"<hex: nonce ‖ ciphertext ‖ tag>"},
+//!                   "config":{"alg":"SHA1","digits":6,"period":30,"t0":0,"past":1,
+//!                   "future":1},"enabled_at":…,"last_step":…},
+//!  "email":{"to":{"k":1,"s":"<hex>"},"enabled_at":…},
 //!  "backup_codes":{"v":1,…},"throttle":{"failures":0,"wait_until":0},
 //!  "sends":{"since":…,"sent":1},"challenges":[…]}
 //! ```
 //!
-//! Absent methods and sets are left out. Challenges keep the token's hash, never
-//! the token; email / SMS codes only as keyed hashes. Any version but 1 is refused
+//! Every secret, address, number and pending account name is sealed (`k` names the
+//! server key); schema version 1 is the same shape with them in the clear and no
+//! `id`, read and written until the record's next change seals it. Absent methods
+//! and sets are left out. Challenges keep the token's hash, never the token; email
+//! / SMS codes only as keyed hashes. Any other version is refused
 //! ([`Error::UnsupportedSchema`]); so are unknown fields and records the state
 //! machine could not have produced ([`Error::CorruptRecord`]: a default method that
 //! is not enabled, a confirmation whose factor is not the method enrolled, a
@@ -27,16 +31,42 @@ use super::record::{Account, AuthenticatorMethod, OobMethod};
 use super::record_check;
 use super::throttle::{SendBudget, Throttle};
 use crate::backup::BackupCodeSet;
-use crate::error::Error;
+use crate::error::{Error, RecordError};
+use crate::seal::RecordId;
+
+/// A record's id as 32 hex digits.
+mod record_id {
+    use serde::{Deserializer, Serializer};
+
+    use crate::seal::RecordId;
+
+    pub(super) fn serialize<S: Serializer>(id: &Option<RecordId>, s: S) -> Result<S::Ok, S::Error> {
+        match id {
+            Some(id) => crate::hex::array::serialize(id, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<RecordId>, D::Error> {
+        crate::hex::array::deserialize(d).map(Some)
+    }
+}
 
 /// The schema version this build writes and reads.
-pub(crate) const ACCOUNT_SCHEMA_VERSION: u32 = 1;
+pub(crate) const ACCOUNT_SCHEMA_VERSION: u32 = 2;
+/// The version before secrets were sealed: still read, and written until the
+/// record's next change seals it.
+const CLEAR_SCHEMA_VERSION: u32 = 1;
 
 /// The record as written, borrowed (no copy of secrets or sets on the way out).
 #[derive(Serialize)]
 struct WrittenV1<'a> {
     v: u32,
     version: u64,
+    #[serde(skip_serializing_if = "Option::is_none", with = "record_id")]
+    id: Option<RecordId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     default: Option<Method>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,6 +88,8 @@ struct WrittenV1<'a> {
 struct StoredV1 {
     v: u64,
     version: u64,
+    #[serde(default, with = "record_id")]
+    id: Option<RecordId>,
     #[serde(default)]
     default: Option<Method>,
     #[serde(default)]
@@ -105,17 +137,25 @@ impl core::fmt::Debug for StoredAccount {
 }
 
 /// Checks a stored record: its schema version first, then everything
-/// [`record_check`] requires.
+/// loading requires (see the module docs).
 impl TryFrom<StoredAccount> for Account {
     type Error = Error;
 
     fn try_from(StoredAccount(s): StoredAccount) -> Result<Self, Error> {
-        if s.v != u64::from(ACCOUNT_SCHEMA_VERSION) {
-            let version = u32::try_from(s.v).unwrap_or(u32::MAX);
-            return Err(Error::UnsupportedSchema { version });
+        let sealed = match u32::try_from(s.v) {
+            Ok(ACCOUNT_SCHEMA_VERSION) => true,
+            Ok(CLEAR_SCHEMA_VERSION) => false,
+            _ => {
+                let version = u32::try_from(s.v).unwrap_or(u32::MAX);
+                return Err(Error::UnsupportedSchema { version });
+            }
+        };
+        if sealed != s.id.is_some() {
+            return Err(RecordError::Sealing.into());
         }
         let account = Account {
             version: s.version,
+            id: s.id,
             default_method: s.default,
             authenticator: s.authenticator,
             email: s.email,
@@ -126,17 +166,23 @@ impl TryFrom<StoredAccount> for Account {
             challenges: s.challenges,
             dirty: false,
         };
-        record_check::check(&account)?;
+        record_check::check(&account, sealed)?;
         Ok(account)
     }
 }
 
-/// Writes schema version 1 (see the module docs for the shape).
+/// Writes schema version 2, or 1 for a record loaded in that version and not yet
+/// sealed (see the module docs for the shape).
 impl Serialize for Account {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         WrittenV1 {
-            v: ACCOUNT_SCHEMA_VERSION,
+            v: if self.id.is_some() {
+                ACCOUNT_SCHEMA_VERSION
+            } else {
+                CLEAR_SCHEMA_VERSION
+            },
             version: self.version,
+            id: self.id,
             default: self.default_method,
             authenticator: self.authenticator.as_ref(),
             email: self.email.as_ref(),
@@ -150,7 +196,7 @@ impl Serialize for Account {
     }
 }
 
-/// Reads schema version 1; refuses another version, unknown fields and records the
+/// Reads schema versions 2 and 1; refuses another version, unknown fields and records the
 /// state machine could not have produced (see [`StoredAccount`] for typed errors).
 impl<'de> Deserialize<'de> for Account {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

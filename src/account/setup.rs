@@ -15,6 +15,7 @@ use super::mfa::Mfa;
 use super::prompt::{Prompt, SetupMaterial, TotpEnrollment};
 use super::record::{Account, AuthenticatorMethod, OobMethod};
 use super::token::SetupToken;
+use super::vault::Vault;
 use crate::backup::{BackupCodeSet, PlainBackupCodes};
 use crate::compat::CompatibilityReport;
 use crate::error::Error;
@@ -123,7 +124,7 @@ impl Mfa {
         rng: &mut R,
         now: u64,
     ) -> Change<'a, SetupStarted> {
-        self.run(account, now, |account, _| {
+        self.run_sealing(account, now, rng, |account, _, rng| {
             let method = request.method();
             if account.is_enabled(method) {
                 return Err(Error::MfaAlreadyEnabled { method });
@@ -131,14 +132,16 @@ impl Mfa {
             self.check_may_begin(account, now)?;
             let pending = match request {
                 MethodSetup::Authenticator { account_name } => PendingMethod::Authenticator {
-                    secret: Secret::generate_for(self.policy.totp.algorithm(), rng),
+                    secret: Vault::new(Secret::generate_for(self.policy.totp.algorithm(), rng)),
                     config: self.policy.totp,
-                    account_name: String::from(account_name),
+                    account_name: Vault::new(String::from(account_name)),
                 },
                 MethodSetup::Email { address } => {
-                    PendingMethod::Email(destination::email(address)?)
+                    PendingMethod::Email(Vault::new(destination::email(address)?))
                 }
-                MethodSetup::Sms { number } => PendingMethod::Sms(destination::phone(number)?),
+                MethodSetup::Sms { number } => {
+                    PendingMethod::Sms(Vault::new(destination::phone(number)?))
+                }
             };
             self.totp_enrollment(&pending)?;
             match account.default_method {
@@ -197,7 +200,7 @@ impl Mfa {
         rng: &mut R,
         now: u64,
     ) -> Change<'a, SetupMaterial> {
-        self.run(account, now, |account, events| {
+        self.run_sealing(account, now, rng, |account, events, rng| {
             let (index, pending) = Self::setup_stage(account, token, now, false)?;
             // A step-up that succeeds but cannot go on to the confirmation would
             // spend the user's code for nothing: everything that could refuse it is
@@ -244,7 +247,7 @@ impl Mfa {
         rng: &mut R,
         now: u64,
     ) -> Change<'a, SetupConfirmed> {
-        self.run(account, now, |account, events| {
+        self.run_sealing(account, now, rng, |account, events, rng| {
             let (index, pending) = Self::setup_stage(account, token, now, true)?;
             let method = pending.method();
             if account.is_enabled(method) {
@@ -252,10 +255,12 @@ impl Mfa {
             }
             let proof = self.check_code(account, index, code, now, events)?;
             Self::challenge_mut(account, index)?.consumed = true;
+            // Each value moves to its enabled field in the clear, to be sealed again
+            // for that field: a sealed value opens only in the field it was sealed for.
             match pending {
                 PendingMethod::Authenticator { secret, config, .. } => {
                     account.authenticator = Some(AuthenticatorMethod {
-                        secret,
+                        secret: Vault::new(secret.into_plain()?),
                         config,
                         enabled_at: now,
                         last_step: proof.step,
@@ -263,13 +268,13 @@ impl Mfa {
                 }
                 PendingMethod::Email(to) => {
                     account.email = Some(OobMethod {
-                        to,
+                        to: Vault::new(to.into_plain()?),
                         enabled_at: now,
                     })
                 }
                 PendingMethod::Sms(to) => {
                     account.sms = Some(OobMethod {
-                        to,
+                        to: Vault::new(to.into_plain()?),
                         enabled_at: now,
                     })
                 }
@@ -327,7 +332,8 @@ impl Mfa {
             return Ok(None);
         };
         let issuer = self.policy.issuer.as_deref();
-        let uri = KeyUri::totp(issuer, account_name, secret.clone(), *config)?;
+        let secret = secret.plain()?;
+        let uri = KeyUri::totp(issuer, account_name.plain()?, secret.clone(), *config)?;
         Ok(Some(TotpEnrollment {
             secret: secret.clone(),
             uri: uri.to_uri(),
@@ -355,7 +361,8 @@ impl Mfa {
             return Err(Error::InvalidMethod);
         };
         let channel = pending.method().channel().ok_or(Error::InvalidMethod)?;
-        let (oob, delivery) = self.send_code(account, channel, to, expires_by, rng, now)?;
+        let to = to.plain()?.clone();
+        let (oob, delivery) = self.send_code(account, channel, &to, expires_by, rng, now)?;
         Ok((Factor::Oob(oob), SetupMaterial::Oob(delivery)))
     }
 }

@@ -108,10 +108,12 @@ impl Mfa {
                     (_, Some(enrolled)) => (&enrolled.secret, &enrolled.config, enrolled.last_step),
                     (_, None) => return Err(Error::AuthenticatorNotConfigured),
                 };
-                config.verify(secret, code, now, last).map(|m| Proof {
-                    with: VerifiedWith::Method(Method::Authenticator),
-                    step: Some(m.step()),
-                })
+                config
+                    .verify(secret.plain()?, code, now, last)
+                    .map(|m| Proof {
+                        with: VerifiedWith::Method(Method::Authenticator),
+                        step: Some(m.step()),
+                    })
             }
             (None, Factor::Unsent(_)) => return Err(Error::NoCodeSent),
             (None, Factor::Oob(oob)) => {

@@ -309,6 +309,9 @@ pub enum RecordError {
     Destination,
     /// A time past [`MAX_STORED_TIME`](crate::account::MAX_STORED_TIME).
     TimeOutOfRange,
+    /// A secret in the clear in a record of the sealed schema (version 2), a
+    /// sealed one in a record of version 1, or a sealed record without its id.
+    Sealing,
 }
 
 impl RecordError {
@@ -322,6 +325,7 @@ impl RecordError {
             RecordError::StageMismatch => "stage_mismatch",
             RecordError::Destination => "destination",
             RecordError::TimeOutOfRange => "time_out_of_range",
+            RecordError::Sealing => "sealing",
         }
     }
 }
@@ -335,6 +339,7 @@ impl fmt::Display for RecordError {
             RecordError::StageMismatch => "a challenge whose stage does not fit its factor",
             RecordError::Destination => "a destination the library never accepts",
             RecordError::TimeOutOfRange => "a time past the year 9999",
+            RecordError::Sealing => "a secret sealed or in the clear against its schema",
         })
     }
 }

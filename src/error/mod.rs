@@ -98,6 +98,10 @@ pub enum Error {
         /// The id of the key passed in.
         given: u32,
     },
+    /// A sealed value in a stored record does not open under the key it names: it
+    /// was tampered with, moved to another field or another user's record, or sealed
+    /// under another key that had the same id. Nothing was changed.
+    SealedValueInvalid,
     /// A stored account record holds something the state machine never writes
     /// (see [`RecordError`]): it was damaged or edited. Nothing was changed.
     CorruptRecord(RecordError),
@@ -198,6 +202,7 @@ impl Error {
             Error::ServerKeyMismatch { .. } => "server_key_mismatch",
             Error::UnsupportedSchema { .. } => "unsupported_schema",
             Error::CorruptRecord(_) => "corrupt_record",
+            Error::SealedValueInvalid => "sealed_value_invalid",
             Error::RngFailure => "rng_failure",
             Error::ChallengeInvalid => "mfa_token_invalid",
             Error::ChallengeExpired { .. } => "mfa_token_expired",
@@ -292,6 +297,7 @@ impl fmt::Display for Error {
                 )
             }
             Error::CorruptRecord(e) => write!(f, "corrupt account record: {e}"),
+            Error::SealedValueInvalid => f.write_str("a sealed value in the record does not open"),
             Error::UnsupportedSchema { version } => {
                 write!(f, "unsupported stored schema version {version}")
             }

@@ -1,0 +1,211 @@
+//! A secret field of the account record: the plain value while an operation has
+//! the record open, and the sealed form that is stored.
+//!
+//! A record loaded from storage holds only sealed values; [`Mfa`](super::Mfa)
+//! opens them with the server key at the start of an operation and seals what is
+//! new (or still under a retired key) before the record is stored. Records of
+//! schema version 1 hold plain values until their next change is sealed.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::error::Error;
+use crate::seal::{self, Field, RecordId, Sealed};
+use crate::secret::Secret;
+use crate::server_keys::ServerKeys;
+
+/// What can be sealed: a value as bytes and back.
+pub(crate) trait Sealable: Sized {
+    fn to_bytes(&self) -> Zeroizing<Vec<u8>>;
+    fn from_bytes(bytes: &[u8]) -> Result<Self, Error>;
+}
+
+impl Sealable for Secret {
+    fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(Vec::from(self.expose_secret()))
+    }
+    fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        Secret::from_bytes(bytes).map_err(|_| Error::SealedValueInvalid)
+    }
+}
+
+impl Sealable for String {
+    fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(Vec::from(self.as_bytes()))
+    }
+    fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        core::str::from_utf8(bytes)
+            .map(String::from)
+            .map_err(|_| Error::SealedValueInvalid)
+    }
+}
+
+/// One secret field: at least one of the two forms is always present.
+#[derive(Clone)]
+pub(crate) struct Vault<T> {
+    pub(crate) plain: Option<T>,
+    pub(crate) sealed: Option<Sealed>,
+}
+
+impl<T: Sealable> Vault<T> {
+    /// A new value, not yet sealed.
+    pub(crate) const fn new(plain: T) -> Self {
+        Vault {
+            plain: Some(plain),
+            sealed: None,
+        }
+    }
+
+    /// The plain value. The record is opened before every operation, so this fails
+    /// only on a record that was never opened.
+    pub(crate) fn plain(&self) -> Result<&T, Error> {
+        self.plain.as_ref().ok_or(Error::SealedValueInvalid)
+    }
+
+    /// The plain value, moved out (to seal it again for another field).
+    pub(crate) fn into_plain(self) -> Result<T, Error> {
+        self.plain.ok_or(Error::SealedValueInvalid)
+    }
+
+    /// Opens the sealed form, if the plain one is not at hand yet.
+    pub(crate) fn open(
+        &mut self,
+        keys: &ServerKeys,
+        record: &RecordId,
+        field: Field,
+    ) -> Result<(), Error> {
+        if self.plain.is_some() {
+            return Ok(());
+        }
+        let sealed = self.sealed.as_ref().ok_or(Error::SealedValueInvalid)?;
+        let bytes = seal::open(keys, record, field, sealed)?;
+        self.plain = Some(T::from_bytes(&bytes)?);
+        Ok(())
+    }
+
+    /// Seals the value under the current key if it is not sealed yet or is sealed
+    /// under another key; returns whether it did.
+    pub(crate) fn seal<R: CryptoRng + ?Sized>(
+        &mut self,
+        keys: &ServerKeys,
+        record: &RecordId,
+        field: Field,
+        rng: &mut R,
+    ) -> bool {
+        let current = keys.current();
+        let fresh = self
+            .sealed
+            .as_ref()
+            .is_some_and(|s| s.key_id == current.id());
+        let Some(plain) = self.plain.as_ref() else {
+            return false;
+        };
+        if fresh {
+            return false;
+        }
+        let bytes = plain.to_bytes();
+        self.sealed = Some(seal::seal(current, record, field, &bytes, rng));
+        true
+    }
+
+    /// Drops the plain value if the sealed one is there to open again.
+    #[cfg(feature = "timing-probe")]
+    pub(crate) fn forget_plain(&mut self) {
+        if self.sealed.is_some() {
+            self.plain = None;
+        }
+    }
+
+    /// The id of the key the stored form is sealed under, if sealed.
+    pub(crate) fn key_id(&self) -> Option<u32> {
+        self.sealed.as_ref().map(|s| s.key_id)
+    }
+
+    /// Whether the stored form is sealed.
+    #[cfg(feature = "serde")]
+    pub(crate) const fn is_sealed(&self) -> bool {
+        self.sealed.is_some()
+    }
+}
+
+/// Equal as stored: the sealed forms when sealed, else the plain values.
+impl<T: PartialEq> PartialEq for Vault<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.sealed == other.sealed && (self.sealed.is_some() || self.plain == other.plain)
+    }
+}
+
+impl<T: PartialEq> Eq for Vault<T> {}
+
+impl<T> fmt::Debug for Vault<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[cfg(feature = "serde")]
+mod serde_impl {
+    use alloc::string::String;
+
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Sealable, Vault};
+    use crate::seal::Sealed;
+
+    /// A sealed value as stored: `{"k": key id, "s": hex of nonce ‖ ciphertext ‖ tag}`.
+    #[derive(Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SealedForm {
+        k: u32,
+        s: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored<T> {
+        Sealed(SealedForm),
+        Plain(T),
+    }
+
+    /// The sealed form when there is one (schema version 2), else the plain value
+    /// (schema version 1, not yet sealed).
+    impl<T: Sealable + Serialize> Serialize for Vault<T> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match (&self.sealed, &self.plain) {
+                (Some(sealed), _) => SealedForm {
+                    k: sealed.key_id,
+                    s: crate::hex::encode(&sealed.bytes),
+                }
+                .serialize(serializer),
+                (None, Some(plain)) => plain.serialize(serializer),
+                (None, None) => Err(S::Error::custom("a secret with neither form")),
+            }
+        }
+    }
+
+    impl<'de, T: Sealable + Deserialize<'de>> Deserialize<'de> for Vault<T> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            Ok(match Stored::<T>::deserialize(deserializer)? {
+                Stored::Sealed(form) => {
+                    let sealed = crate::hex::decode_vec(&form.s)
+                        .and_then(|bytes| Sealed::from_parts(form.k, bytes))
+                        .ok_or_else(|| D::Error::custom("a sealed value that is not one"))?;
+                    Vault {
+                        plain: None,
+                        sealed: Some(sealed),
+                    }
+                }
+                Stored::Plain(plain) => Vault {
+                    plain: Some(plain),
+                    sealed: None,
+                },
+            })
+        }
+    }
+}

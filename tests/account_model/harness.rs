@@ -14,7 +14,7 @@ use rand::rngs::StdRng;
 use crate::calls::{AnyToken, Applied, Call, Reply, apply, content, json, reload, same, summary};
 use crate::model::Model;
 use crate::ops::Op;
-use crate::support::{CHALLENGE_LIFETIME, SHADOW_STEPS, T0, destination, mfa};
+use crate::support::{CHALLENGE_LIFETIME, SHADOW_STEPS, T0, destination, mfa, rotated};
 use crate::user::{Submitted, User};
 
 /// How often the interesting things happened, to check the runs are not vacuous.
@@ -43,6 +43,7 @@ pub(crate) struct Stats {
     pub(crate) withheld: usize,
     pub(crate) unlocks: usize,
     pub(crate) resets: usize,
+    pub(crate) rotations: usize,
 }
 
 /// What the harness knows about a call before making it.
@@ -66,6 +67,7 @@ pub(crate) struct Harness {
     model: Model,
     user: User,
     pub(crate) stats: Stats,
+    rotations: u32,
 }
 
 impl Harness {
@@ -79,6 +81,7 @@ impl Harness {
             model: Model::default(),
             user: User::default(),
             stats: Stats::default(),
+            rotations: 0,
         }
     }
 
@@ -92,6 +95,11 @@ impl Harness {
     fn op(&mut self, op: &Op) {
         match *op {
             Op::Advance(seconds) => self.now += seconds,
+            Op::Rotate => {
+                self.rotations += 1;
+                self.mfa = rotated(self.rotations);
+                self.stats.rotations += 1;
+            }
             Op::WaitOut => {
                 if let Some(at) = self.account.retry_at(self.now) {
                     self.now = at;

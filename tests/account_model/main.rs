@@ -84,17 +84,23 @@ proptest! {
 }
 
 /// The random runs reach the states the invariants are about: a fixed sample of
-/// sequences must see lockouts, replays, backup codes, MFA turned off, and so on.
+/// both properties' sequences must see lockouts, replays, backup codes, MFA turned off, and so on.
 #[test]
 fn random_runs_reach_the_interesting_states() {
     let mut runner = TestRunner::new_with_rng(
         ProptestConfig::default(),
         TestRng::deterministic_rng(RngAlgorithm::ChaCha),
     );
-    let strategy = (any::<u64>(), sequences());
+    let short = (any::<u64>(), sequences());
+    let long = (any::<u64>(), long_sequences());
     let mut total = Stats::default();
-    for _ in 0..48 {
-        let (seed, ops) = strategy.new_tree(&mut runner).unwrap().current();
+    // 48 runs of the main property's sequences and 4 of the long-horizon one's.
+    for run in 0..52 {
+        let (seed, ops) = if run < 48 {
+            short.new_tree(&mut runner).unwrap().current()
+        } else {
+            long.new_tree(&mut runner).unwrap().current()
+        };
         let mut harness = Harness::new(seed);
         harness.run(&ops);
         let s = harness.stats;
@@ -121,6 +127,7 @@ fn random_runs_reach_the_interesting_states() {
         total.withheld += s.withheld;
         total.unlocks += s.unlocks;
         total.resets += s.resets;
+        total.rotations += s.rotations;
     }
     let Stats {
         totp_accepted,
@@ -146,6 +153,7 @@ fn random_runs_reach_the_interesting_states() {
         withheld,
         unlocks,
         resets,
+        rotations,
     } = total;
     for (what, n) in [
         ("TOTP codes accepted", totp_accepted),
@@ -171,6 +179,7 @@ fn random_runs_reach_the_interesting_states() {
         ("codes withheld at the start of a challenge", withheld),
         ("unlocks", unlocks),
         ("resets", resets),
+        ("key rotations", rotations),
     ] {
         assert!(n > 0, "no {what} in the sample: {total:?}");
     }

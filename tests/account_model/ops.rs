@@ -88,6 +88,8 @@ pub(crate) enum Op {
     Unlock,
     /// The support desk resets every factor.
     Reset,
+    /// The operator rotates the server key (the old ones stay in the ring).
+    Rotate,
     Reload,
 }
 
@@ -143,6 +145,7 @@ fn ops() -> impl Strategy<Value = Op> {
         1 => Just(Op::WaitOut),
         1 => Just(Op::Unlock),
         1 => Just(Op::Reset),
+        1 => Just(Op::Rotate),
         2 => Just(Op::Reload),
     ]
 }
@@ -233,6 +236,7 @@ pub(crate) fn long_sequences() -> impl Strategy<Value = Vec<Op>> {
         2 => (1u64..=3).prop_map(|days| vec![Op::Advance(days * 86_400)]),
         1 => Just(vec![Op::Unlock]),
         1 => Just(vec![Op::Reset]),
+        1 => Just(vec![Op::Rotate, Op::Reload]),
     ];
     (methods(), prop::collection::vec(chunk, 10..60)).prop_map(|(first, chunks)| {
         let mut ops = vec![

@@ -3,7 +3,7 @@
 //! and small helpers shared by the model and the harness.
 
 use mfa_core::account::{Delivery, Method, MethodSetup, Mfa, MfaPolicy, ThrottlePolicy};
-use mfa_core::{BackupCodePolicy, Error, OobPolicy, Secret, ServerKey, TotpConfig};
+use mfa_core::{BackupCodePolicy, Error, OobPolicy, Secret, ServerKey, ServerKeys, TotpConfig};
 
 pub(crate) const T0: u64 = 1_767_225_600;
 pub(crate) const FREE_FAILURES: u8 = 2;
@@ -58,6 +58,17 @@ fn policy() -> MfaPolicy {
 
 pub(crate) fn mfa() -> Mfa {
     Mfa::new(policy(), ServerKey::new(1, &[0x42; 32]).unwrap())
+}
+
+/// The server after `rotations` key rotations: key `rotations + 1` current, every
+/// earlier key kept as retired (records may still name any of them).
+pub(crate) fn rotated(rotations: u32) -> Mfa {
+    let key = |id: u32| ServerKey::new(id, &[0x42u8.wrapping_add(id as u8 - 1); 32]).unwrap();
+    let current = rotations + 1;
+    let ring = (1..current).fold(ServerKeys::new(key(current)), |ring, id| {
+        ring.with_retired(key(id)).unwrap()
+    });
+    Mfa::new(policy(), ring)
 }
 
 pub(crate) fn totp() -> TotpConfig {

@@ -224,7 +224,9 @@ impl Harness {
             }
             Op::Unlock => (Call::Unlock, Ctx::default()),
             Op::Reset => (Call::Reset, Ctx::default()),
-            Op::Advance(_) | Op::WaitOut | Op::Reload => unreachable!("handled without a call"),
+            Op::Advance(_) | Op::WaitOut | Op::Reload | Op::Rotate => {
+                unreachable!("handled without a call")
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The one way stored codes are hashed: HMAC-SHA-256 under the [`ServerKey`], over a
+//! The one way stored codes are hashed: HMAC-SHA-256 under the [`ServerKey`]'s
+//! hashing subkey (or, for records made before subkeys, the key itself), over a
 //! domain label, a per-record random salt and the normalised code, truncated to 128
 //! bits. Backup codes and out-of-band codes both use it, with different domains, so
 //! a hash from one can never verify as the other.
@@ -19,6 +20,29 @@ pub(crate) const HASH_LEN: usize = 16;
 /// A stored code hash.
 pub(crate) type CodeHash = [u8; HASH_LEN];
 
+/// How stored codes are hashed. Stored beside the hashes (a backup-code set's
+/// `scheme`, an email/SMS code's), so a new scheme never misreads old records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub enum HashScheme {
+    /// `HMAC-SHA-256(server key, domain ‖ salt ‖ code)`, first 16 bytes, under the
+    /// server key's own bytes: records made before subkeys. Still verified; never
+    /// written for anything new. Serialised as `"hmac-sha256-128"`.
+    #[cfg_attr(feature = "serde", serde(rename = "hmac-sha256-128"))]
+    HmacSha256Trunc128,
+    /// The same under the server key's hashing subkey (HKDF-SHA-256 of the key with
+    /// its own label), so no bytes of the key serve two jobs: what is written now.
+    /// Serialised as `"hkdf-hmac-sha256-128"`.
+    #[cfg_attr(feature = "serde", serde(rename = "hkdf-hmac-sha256-128"))]
+    HkdfHmacSha256Trunc128,
+}
+
+impl HashScheme {
+    /// The scheme new hashes are made with.
+    pub const CURRENT: HashScheme = HashScheme::HkdfHmacSha256Trunc128;
+}
+
 /// What a hash is of; part of the hashed message, so hashes of one kind never match
 /// another kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,16 +60,22 @@ impl Domain {
     }
 }
 
-/// `HMAC-SHA-256(key, domain ‖ salt ‖ code)[..16]`. Does not allocate.
+/// `HMAC-SHA-256(key, domain ‖ salt ‖ code)[..16]`, keyed as `scheme` says. Does not
+/// allocate.
 pub(crate) fn keyed_hash(
     key: &ServerKey,
+    scheme: HashScheme,
     domain: Domain,
     salt: &[u8; SALT_LEN],
     code: &[u8],
 ) -> CodeHash {
+    let key_bytes = match scheme {
+        HashScheme::HmacSha256Trunc128 => key.expose_secret(),
+        HashScheme::HkdfHmacSha256Trunc128 => key.hash_key(),
+    };
     // HMAC accepts keys of any length, so this cannot fail; the fallback keeps the
     // no-panic rule without an unwrap.
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.expose_secret()) else {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key_bytes) else {
         return [0; HASH_LEN];
     };
     mac.update(domain.label());

@@ -14,6 +14,8 @@ use crate::error::{ConfigError, Error};
 const HKDF_SALT: &[u8] = b"mfa-core server key";
 /// HKDF's info for the sealing subkey.
 const SEAL_LABEL: &[u8] = b"mfa-core/seal/aes-256-gcm-siv/v2";
+/// HKDF's info for the hashing subkey.
+const HASH_LABEL: &[u8] = b"mfa-core/hash/hmac-sha256/v2";
 
 /// The fewest bytes a [`ServerKey`] accepts (256 bits).
 pub const MIN_SERVER_KEY_BYTES: usize = 32;
@@ -46,6 +48,8 @@ pub struct ServerKey {
     /// The subkey secrets are sealed under: HKDF-SHA-256 of the key with its own
     /// label, so no bytes serve two jobs.
     seal: Zeroizing<[u8; 32]>,
+    /// The subkey codes are hashed under, derived the same way with another label.
+    hash: Zeroizing<[u8; 32]>,
 }
 
 impl ServerKey {
@@ -62,16 +66,24 @@ impl ServerKey {
         for (b, k) in bytes.iter_mut().zip(key) {
             *b = *k;
         }
-        let mut seal = Zeroizing::new([0u8; 32]);
+        let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), key);
+        let (mut seal, mut hash) = (Zeroizing::new([0u8; 32]), Zeroizing::new([0u8; 32]));
         // 32 bytes is far below HKDF-SHA-256's limit of 255 · 32, so expand cannot
-        // fail; the key would stay all zeros only if it did.
-        let _ = Hkdf::<Sha256>::new(Some(HKDF_SALT), key).expand(SEAL_LABEL, seal.as_mut_slice());
+        // fail; a subkey would stay all zeros only if it did.
+        let _ = hkdf.expand(SEAL_LABEL, seal.as_mut_slice());
+        let _ = hkdf.expand(HASH_LABEL, hash.as_mut_slice());
         Ok(ServerKey {
             id,
             bytes,
             len,
             seal,
+            hash,
         })
+    }
+
+    /// The subkey stored codes are hashed under (see [`crate::keyed_hash`]).
+    pub(crate) fn hash_key(&self) -> &[u8] {
+        self.hash.as_slice()
     }
 
     /// The subkey values are sealed under (see [`crate::seal`]).

@@ -400,14 +400,14 @@ fn debug_output_is_redacted() {
     let debug = format!("{set:?} {set:#?}");
     assert_eq!(
         format!("{set:?}"),
-        "BackupCodeSet { scheme: HmacSha256Trunc128, key_id: 1, length: 16, codes: 10, remaining: 10, .. }"
+        "BackupCodeSet { scheme: HkdfHmacSha256Trunc128, key_id: 1, length: 16, codes: 10, remaining: 10, .. }"
     );
     for code in plain.expose_secret() {
         for s in spellings(code) {
             assert!(!debug.contains(&s), "{s}");
         }
     }
-    assert_eq!(set.scheme(), HashScheme::HmacSha256Trunc128);
+    assert_eq!(set.scheme(), HashScheme::HkdfHmacSha256Trunc128);
 }
 
 #[test]
@@ -452,6 +452,16 @@ mod stored_form {
             .collect()
     }
 
+    /// The hashing subkey a server key derives: HKDF-SHA-256 with the documented
+    /// salt and label.
+    fn hash_subkey(key: &[u8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        hkdf::Hkdf::<Sha256>::new(Some(b"mfa-core server key"), key)
+            .expand(b"mfa-core/hash/hmac-sha256/v2", &mut out)
+            .unwrap();
+        out
+    }
+
     fn hmac_trunc(key: &[u8], salt: &[u8], code: &str) -> Vec<u8> {
         let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
         mac.update(b"mfa-core/backup-code/v1\0");
@@ -467,7 +477,7 @@ mod stored_form {
         let json = serde_json::to_string(&set).unwrap();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["v"], 1);
-        assert_eq!(value["scheme"], "hmac-sha256-128");
+        assert_eq!(value["scheme"], "hkdf-hmac-sha256-128");
         assert_eq!(value["key_id"], 1);
         assert_eq!(value["length"], 16);
         assert_eq!(value["codes"][3][1], NOW);
@@ -487,10 +497,17 @@ mod stored_form {
             for window in bare.to_lowercase().as_bytes().windows(8) {
                 assert!(!json.contains(std::str::from_utf8(window).unwrap()));
             }
-            // The documented scheme, under the real key, reproduces the stored hash...
-            assert_eq!(hmac_trunc(&[0x42; 32], &salt, &bare), stored[i]);
-            // ...and nothing computable without it does.
+            // The documented scheme, under the real key's hashing subkey, reproduces
+            // the stored hash...
+            assert_eq!(
+                hmac_trunc(&hash_subkey(&[0x42; 32]), &salt, &bare),
+                stored[i]
+            );
+            // ...and nothing computable without it does, the key's own bytes included
+            // (they are the older scheme's, never the same bytes for two jobs).
             let guesses = [
+                hmac_trunc(&[0x42; 32], &salt, &bare),
+                hmac_trunc(&hash_subkey(&[0x43; 32]), &salt, &bare),
                 hmac_trunc(&[0x43; 32], &salt, &bare),
                 hmac_trunc(&[], &salt, &bare),
                 hmac_trunc(&salt, &[], &bare),

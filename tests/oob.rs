@@ -581,7 +581,7 @@ mod stored {
         let json = serde_json::to_string(&c).unwrap();
         println!("stored challenge, {} bytes: {json}", json.len());
         assert!(
-            json.starts_with("{\"v\":1,\"rev\":1,\"channel\":\"email\","),
+            json.starts_with("{\"v\":2,\"rev\":1,\"channel\":\"email\","),
             "{json}"
         );
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -596,6 +596,7 @@ mod stored {
             "rev",
             "channel",
             "key_id",
+            "scheme",
             "digits",
             "salt",
             "hash",
@@ -642,12 +643,18 @@ mod stored {
         let (_, c) = issue(&OobPolicy::default(), &mut rng, T0);
         let json = serde_json::to_string(&c).unwrap();
         let load = |j: &str| serde_json::from_str::<OobChallenge>(j).map_err(|e| e.to_string());
-        let v2 = json.replacen("\"v\":1", "\"v\":2", 1);
+        let v3 = json.replacen("\"v\":2", "\"v\":3", 1);
         assert!(
-            load(&v2)
+            load(&v3)
                 .unwrap_err()
-                .contains("unsupported stored schema version 2")
+                .contains("unsupported stored schema version 3")
         );
+        // Version 1 has no scheme (its hash is under the key itself); version 2
+        // must name one.
+        let no_scheme = json.replacen(",\"scheme\":\"hkdf-hmac-sha256-128\"", "", 1);
+        assert!(load(&no_scheme).is_err());
+        assert!(load(&no_scheme.replacen("\"v\":2", "\"v\":1", 1)).is_ok());
+        assert!(load(&json.replacen("\"v\":2", "\"v\":1", 1)).is_err());
         // A future shape is refused for its version, not for its fields.
         let reshaped = "{\"v\":7,\"code_hash\":\"00\"}";
         assert!(
@@ -655,7 +662,7 @@ mod stored {
                 .unwrap_err()
                 .contains("unsupported stored schema version 7")
         );
-        assert!(load(&json.replacen("\"v\":1", "\"v\":0", 1)).is_err());
+        assert!(load(&json.replacen("\"v\":2", "\"v\":0", 1)).is_err());
         assert!(load(&json.replacen("{", "{\"code\":\"123456\",", 1)).is_err());
         assert!(load(&json.replacen("\"attempts_left\":5", "\"attempts_left\":6", 1)).is_err());
         assert!(load(&json.replacen("\"digits\":6", "\"digits\":11", 1)).is_err());

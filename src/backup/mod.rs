@@ -24,6 +24,7 @@ mod policy;
 mod serde_impl;
 mod stored;
 
+pub use crate::keyed_hash::HashScheme;
 pub use alphabet::BACKUP_CODE_ALPHABET;
 pub use plain::{PlainBackupCodes, PlainBackupCodesIter};
 pub use policy::{
@@ -31,7 +32,7 @@ pub use policy::{
     DEFAULT_BACKUP_CODE_LENGTH, MAX_BACKUP_CODE_COUNT, MAX_BACKUP_CODE_LENGTH,
     MIN_BACKUP_CODE_ENTROPY_BITS, MIN_BACKUP_CODE_LENGTH,
 };
-pub use stored::{BackupCodeSet, BackupCodeUse, HashScheme};
+pub use stored::{BackupCodeSet, BackupCodeUse};
 
 /// The schema version a serialised [`BackupCodeSet`] carries as `"v"`. Loading any
 /// other version fails with the text of

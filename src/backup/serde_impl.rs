@@ -17,8 +17,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::BACKUP_CODE_SET_SCHEMA_VERSION;
 use super::policy::{MAX_BACKUP_CODE_COUNT, MAX_BACKUP_CODE_LENGTH, MIN_BACKUP_CODE_LENGTH};
-use super::stored::{BackupCodeSet, HashScheme, StoredCode};
+use super::stored::{BackupCodeSet, StoredCode};
 use crate::error::{ConfigError, Error, PolicyField};
+use crate::keyed_hash::HashScheme;
 use crate::keyed_hash::SALT_LEN;
 
 /// The salt as hex, borrowed.

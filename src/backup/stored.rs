@@ -11,21 +11,8 @@ use super::policy::MAX_BACKUP_CODE_LENGTH;
 use super::{BackupCodePolicy, PlainBackupCodes, alphabet};
 use crate::ct::{FirstMatch, Outcome, Verdict};
 use crate::error::Error;
-use crate::keyed_hash::{CodeHash, Domain, SALT_LEN, hashes_equal, keyed_hash};
+use crate::keyed_hash::{CodeHash, Domain, HashScheme, SALT_LEN, hashes_equal, keyed_hash};
 use crate::server_key::ServerKey;
-
-/// How the codes of a [`BackupCodeSet`] are hashed. Stored in the set, so a future
-/// scheme can be introduced without misreading old records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[non_exhaustive]
-pub enum HashScheme {
-    /// `HMAC-SHA-256(server key, "mfa-core/backup-code/v1\0" ‖ salt ‖ code)`, first 16
-    /// bytes; `code` is the normalised code (upper-case alphabet, no separators).
-    /// Serialised as `"hmac-sha256-128"`.
-    #[cfg_attr(feature = "serde", serde(rename = "hmac-sha256-128"))]
-    HmacSha256Trunc128,
-}
 
 /// One slot: the keyed hash of a code, and when it was used. Kept as a flag and a
 /// time rather than an `Option`, so that marking a slot used is a constant-time
@@ -192,6 +179,7 @@ impl BackupCodeSet {
             }
             codes.push(StoredCode::unused(keyed_hash(
                 key,
+                HashScheme::CURRENT,
                 Domain::BackupCode,
                 &salt,
                 code,
@@ -200,7 +188,7 @@ impl BackupCodeSet {
         }
         buf.zeroize();
         let set = BackupCodeSet {
-            scheme: HashScheme::HmacSha256Trunc128,
+            scheme: HashScheme::CURRENT,
             key_id: key.id(),
             length: policy.length(),
             salt,
@@ -279,6 +267,7 @@ impl BackupCodeSet {
         let parsed = alphabet::normalize(input, self.length, &mut buf).map(|n| {
             keyed_hash(
                 key,
+                self.scheme,
                 Domain::BackupCode,
                 &self.salt,
                 buf.get(..n).unwrap_or_default(),

@@ -158,6 +158,8 @@ pub enum PolicyField {
     OobAttempts,
     /// Resends allowed per out-of-band code.
     OobResends,
+    /// A stored out-of-band code's hash scheme does not fit its schema version.
+    OobScheme,
     /// A throttling setting (delays, lockout).
     Throttle,
     /// A challenge's lifetime or attempts.
@@ -180,6 +182,7 @@ impl PolicyField {
             PolicyField::OobLifetime => "out-of-band code lifetime",
             PolicyField::OobAttempts => "out-of-band code attempts",
             PolicyField::OobResends => "out-of-band code resends",
+            PolicyField::OobScheme => "out-of-band code hash scheme",
             PolicyField::Throttle => "throttling policy",
             PolicyField::Challenge => "challenge lifetime or attempts",
             PolicyField::CodesPerHour => "codes per hour",

@@ -4,12 +4,19 @@ use super::challenge::OobChallenge;
 use super::policy::OobChannel;
 
 impl OobChallenge {
-    /// The schema version written as `"v"` in the serialised form. Version 1 hashes
-    /// codes with HMAC-SHA-256 (first 16 bytes) under the server key over the
-    /// domain label `mfa-core/oob-code/v1`, the salt and the ASCII digits; a
-    /// different scheme will get a new version, and records of an unknown version are
-    /// refused on load.
-    pub const SCHEMA_VERSION: u32 = 1;
+    /// The schema version written as `"v"` in the serialised form. Codes are hashed
+    /// with HMAC-SHA-256 (first 16 bytes) over the domain label
+    /// `mfa-core/oob-code/v1`, the salt and the ASCII digits, keyed as the stored
+    /// [`HashScheme`](crate::backup::HashScheme) says (version 2 stores it; version
+    /// 1, still read, keyed with the server key itself). Records of an unknown
+    /// version are refused on load.
+    pub const SCHEMA_VERSION: u32 = 2;
+
+    /// How the code is hashed.
+    #[must_use]
+    pub const fn scheme(&self) -> crate::backup::HashScheme {
+        self.scheme
+    }
 
     /// The channel the code is delivered on.
     #[must_use]

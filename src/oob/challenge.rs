@@ -10,7 +10,7 @@ use super::code::{self, OobCode};
 use super::policy::{OobChannel, OobPolicy};
 use crate::ct::{FirstMatch, Outcome, Verdict};
 use crate::error::Error;
-use crate::keyed_hash::{CodeHash, Domain, SALT_LEN, hashes_equal, keyed_hash};
+use crate::keyed_hash::{CodeHash, Domain, HashScheme, SALT_LEN, hashes_equal, keyed_hash};
 use crate::server_key::ServerKey;
 
 /// One out-of-band (email / SMS) code challenge, as you persist it: **only the keyed
@@ -79,6 +79,7 @@ use crate::server_key::ServerKey;
 pub struct OobChallenge {
     pub(super) channel: OobChannel,
     pub(super) key_id: u32,
+    pub(super) scheme: HashScheme,
     pub(super) digits: u8,
     pub(super) salt: [u8; SALT_LEN],
     pub(super) hash: CodeHash,
@@ -104,7 +105,13 @@ fn fresh_code<R: CryptoRng + ?Sized>(
     let code = code::generate(digits, rng)?;
     let mut salt = [0u8; SALT_LEN];
     rng.fill_bytes(&mut salt);
-    let hash = keyed_hash(key, Domain::OobCode, &salt, code.as_bytes());
+    let hash = keyed_hash(
+        key,
+        HashScheme::CURRENT,
+        Domain::OobCode,
+        &salt,
+        code.as_bytes(),
+    );
     Ok((code, salt, hash))
 }
 
@@ -131,6 +138,7 @@ impl OobChallenge {
         let challenge = OobChallenge {
             channel,
             key_id: key.id(),
+            scheme: HashScheme::CURRENT,
             digits: policy.digits(),
             salt,
             hash,
@@ -199,7 +207,13 @@ impl OobChallenge {
         }
         key.check_id(self.key_id)?;
         let typed = code::parse(code, self.digits)?;
-        let hash = keyed_hash(key, Domain::OobCode, &self.salt, typed.as_bytes());
+        let hash = keyed_hash(
+            key,
+            self.scheme,
+            Domain::OobCode,
+            &self.salt,
+            typed.as_bytes(),
+        );
         let hit = hashes_equal(&hash, &self.hash);
         self.revision = self.revision.wrapping_add(1);
         // Both fields are written whatever the outcome, selected in constant time;
@@ -258,6 +272,7 @@ impl OobChallenge {
         }
         let (code, salt, hash) = fresh_code(self.digits, key, rng)?;
         self.key_id = key.id();
+        self.scheme = HashScheme::CURRENT;
         self.salt = salt;
         self.hash = hash;
         self.expires_at = now.saturating_add(self.lifetime);

@@ -1,15 +1,17 @@
-//! The serialised form of an [`OobChallenge`] (feature `serde`), schema version 1.
+//! The serialised form of an [`OobChallenge`] (feature `serde`), schema version 2.
 //!
 //! ```json
-//! {"v":1,"rev":0,"channel":"email","key_id":1,"digits":6,
+//! {"v":2,"rev":0,"channel":"email","key_id":1,"scheme":"hkdf-hmac-sha256-128","digits":6,
 //!  "salt":"<32 hex>","hash":"<32 hex>","issued_at":…,"expires_at":…,
 //!  "last_sent_at":…,"attempts_left":5,"max_attempts":5,"resends_used":0,
 //!  "max_resends":3,"lifetime":600,"resend_cooldown":60,"consumed":false}
 //! ```
 //!
-//! `"v"` is written first and checked as soon as it is read, so a record of another
-//! version is refused with the [`Error::UnsupportedSchema`] message even if its other
-//! fields differ. Unknown fields are refused, and a record whose counters or policy
+//! Version 1 is the same without `"scheme"`: its code was hashed under the server
+//! key itself ([`HashScheme::HmacSha256Trunc128`]); it is still read. `"v"` is
+//! written first and checked as soon as it is read, so a record of another version
+//! is refused with the [`Error::UnsupportedSchema`] message even if its other fields
+//! differ. Unknown fields are refused, and a record whose counters or policy
 //! values are out of range is refused rather than loaded.
 
 use serde::de::Error as _;
@@ -18,7 +20,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::challenge::OobChallenge;
 use super::policy::{OobChannel, OobPolicy};
 use crate::error::{ConfigError, Error, PolicyField};
-use crate::keyed_hash::{CodeHash, SALT_LEN};
+use crate::keyed_hash::{CodeHash, HashScheme, SALT_LEN};
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +30,8 @@ struct StoredV1 {
     rev: u64,
     channel: OobChannel,
     key_id: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scheme: Option<HashScheme>,
     digits: u8,
     #[serde(with = "crate::hex::array")]
     salt: [u8; SALT_LEN],
@@ -45,11 +49,14 @@ struct StoredV1 {
     consumed: bool,
 }
 
-/// Reads `"v"` and refuses any version but 1 on the spot.
+/// The version before hash schemes were stored.
+const NO_SCHEME_VERSION: u32 = 1;
+
+/// Reads `"v"` and refuses any version but 2 and 1 on the spot.
 fn version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
     let v = u64::deserialize(deserializer)?;
     let v = u32::try_from(v).unwrap_or(u32::MAX);
-    if v != OobChallenge::SCHEMA_VERSION {
+    if v != OobChallenge::SCHEMA_VERSION && v != NO_SCHEME_VERSION {
         return Err(D::Error::custom(Error::UnsupportedSchema { version: v }));
     }
     Ok(v)
@@ -58,10 +65,19 @@ fn version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> 
 impl From<&OobChallenge> for StoredV1 {
     fn from(c: &OobChallenge) -> Self {
         StoredV1 {
-            v: OobChallenge::SCHEMA_VERSION,
+            // A code hashed before schemes were stored keeps the form it was read
+            // in, so a record nothing changed writes back as it was.
+            v: match c.scheme {
+                HashScheme::HmacSha256Trunc128 => NO_SCHEME_VERSION,
+                _ => OobChallenge::SCHEMA_VERSION,
+            },
             rev: c.revision,
             channel: c.channel,
             key_id: c.key_id,
+            scheme: match c.scheme {
+                HashScheme::HmacSha256Trunc128 => None,
+                scheme => Some(scheme),
+            },
             digits: c.digits,
             salt: c.salt,
             hash: c.hash,
@@ -83,9 +99,14 @@ impl TryFrom<StoredV1> for OobChallenge {
     type Error = Error;
 
     fn try_from(s: StoredV1) -> Result<Self, Error> {
-        if s.v != OobChallenge::SCHEMA_VERSION {
-            return Err(Error::UnsupportedSchema { version: s.v });
-        }
+        let scheme = match (s.v, s.scheme) {
+            (OobChallenge::SCHEMA_VERSION, Some(scheme)) => scheme,
+            (NO_SCHEME_VERSION, None) => HashScheme::HmacSha256Trunc128,
+            (OobChallenge::SCHEMA_VERSION | NO_SCHEME_VERSION, _) => {
+                return Err(ConfigError::Policy(PolicyField::OobScheme).into());
+            }
+            (version, _) => return Err(Error::UnsupportedSchema { version }),
+        };
         // The same ranges a policy accepts, so a record cannot hold what `issue`
         // could never have produced.
         OobPolicy::new(
@@ -104,6 +125,7 @@ impl TryFrom<StoredV1> for OobChallenge {
         Ok(OobChallenge {
             channel: s.channel,
             key_id: s.key_id,
+            scheme,
             digits: s.digits,
             salt: s.salt,
             hash: s.hash,
@@ -122,7 +144,7 @@ impl TryFrom<StoredV1> for OobChallenge {
     }
 }
 
-/// Writes schema version 1 (see the module docs for the shape): salt and hash as
+/// Writes schema version 2 (see the module docs for the shape): salt and hash as
 /// lower-case hex, never a plain code.
 impl Serialize for OobChallenge {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

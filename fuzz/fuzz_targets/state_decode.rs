@@ -4,6 +4,8 @@
 //! it writes loads again (a record the decoder accepts but the state machine turns
 //! into one it refuses would lock its user out), and the typed path
 //! (`StoredAccount` → `Account::try_from`) agrees with `Deserialize for Account`.
+//! The seed corpus holds records of both schemas; sealed ones are sealed under the
+//! key used here, so mutating their hex reaches the tampered-value path.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -454,6 +454,14 @@ fn loading_refuses_what_the_state_machine_never_writes() {
         v["throttle"]["wait_until"] = json!(MAX_STORED_TIME);
     });
     assert!(last.is_ok());
+    // Its Debug names the versions, never a secret.
+    let stored: StoredAccount =
+        serde_json::from_value(serde_json::to_value(&acct).unwrap()).unwrap();
+    let debug = format!("{stored:?}");
+    assert!(
+        debug.starts_with("StoredAccount { v: 2, version: "),
+        "{debug}"
+    );
     // Not JSON of the right shape is the deserializer's error, not a typed one.
     assert!(serde_json::from_str::<StoredAccount>(r#"{"v":1}"#).is_err());
     // Another schema version is typed too.

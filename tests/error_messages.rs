@@ -11,7 +11,7 @@ use std::fmt::Display;
 
 use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
 use mfa_core::error::{
-    BackupCodeFormatError, CodeFormatError, SecretError, UriError, UriParameter,
+    BackupCodeFormatError, CodeFormatError, RecordError, SecretError, UriError, UriParameter,
 };
 use mfa_core::{Error, KeyUri, Secret, ServerKey, TotpConfig};
 use rand::SeedableRng;
@@ -234,4 +234,40 @@ fn uri_messages_never_echo_the_secret() {
         assert!(text.contains(&expected.to_string()), "{text}");
         assert_no_echo(&text, SECRET_B32, 4);
     }
+}
+
+/// Why a stored record was refused: each reason has its own stable name and its own
+/// message, and the error wrapping it says which.
+#[test]
+fn record_errors_name_the_reason() {
+    let reasons = [
+        RecordError::DefaultMethod,
+        RecordError::DuplicatePurpose,
+        RecordError::ChallengeWithoutMethod,
+        RecordError::StageMismatch,
+        RecordError::Destination,
+        RecordError::TimeOutOfRange,
+        RecordError::Sealing,
+    ];
+    assert_distinct_and_non_empty(&reasons);
+    let names: Vec<&str> = reasons.iter().map(|r| r.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "default_method",
+            "duplicate_purpose",
+            "challenge_without_method",
+            "stage_mismatch",
+            "destination",
+            "time_out_of_range",
+            "sealing"
+        ]
+    );
+    for reason in reasons {
+        let error = Error::CorruptRecord(reason);
+        assert_eq!(error.code(), "corrupt_record");
+        assert!(error.to_string().ends_with(&reason.to_string()), "{error}");
+    }
+    assert_eq!(Error::SealedValueInvalid.code(), "sealed_value_invalid");
+    assert!(!Error::SealedValueInvalid.is_user_error());
 }

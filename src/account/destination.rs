@@ -55,3 +55,26 @@ pub(crate) fn check_stored(method: Method, to: &str) -> Result<(), RecordError> 
         _ => Err(RecordError::Destination),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_stored;
+    use crate::account::method::Method;
+    use crate::error::RecordError;
+
+    /// A stored destination must be one the library accepts, exactly as it
+    /// stores it (trimmed).
+    #[test]
+    fn a_stored_destination_is_in_the_form_the_library_stores() {
+        let refused = Err(RecordError::Destination);
+        assert_eq!(check_stored(Method::Sms, "+1 415 555 0134"), Ok(()));
+        assert_eq!(check_stored(Method::Sms, " +1 415 555 0134"), refused);
+        assert_eq!(check_stored(Method::Sms, "+1 (415) x"), refused);
+        assert_eq!(check_stored(Method::Email, "jane@example.com"), Ok(()));
+        assert_eq!(check_stored(Method::Email, "jane@example.com "), refused);
+        assert_eq!(
+            check_stored(Method::Email, "jane\u{7}@example.com"),
+            refused
+        );
+    }
+}

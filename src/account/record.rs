@@ -190,7 +190,7 @@ impl Account {
             .map(BackupCodeSet::key_id)
             .into_iter()
             .chain(self.challenges.iter().filter_map(Challenge::key_id))
-            .chain(self.sealed_key_ids())
+            .chain(self.sealed_forms().flatten().map(|s| s.key_id))
             .collect();
         ids.sort_unstable();
         ids.dedup();

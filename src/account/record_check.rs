@@ -11,7 +11,7 @@ use crate::error::RecordError;
 /// Refuses a record the state machine could not have produced; `sealed` is
 /// whether its schema seals secrets (every one sealed) or not (none sealed).
 pub(crate) fn check(account: &Account, sealed: bool) -> Result<(), RecordError> {
-    if !vaults(account).all(|is_sealed| is_sealed == sealed) {
+    if !account.sealed_forms().all(|form| form.is_some() == sealed) {
         return Err(RecordError::Sealing);
     }
     check_methods(account)?;
@@ -31,32 +31,6 @@ pub(crate) fn check(account: &Account, sealed: bool) -> Result<(), RecordError> 
         .challenges
         .iter()
         .try_for_each(|c| check_challenge(c, any_enabled))
-}
-
-/// For every secret field of the record, whether it is sealed.
-fn vaults(account: &Account) -> impl Iterator<Item = bool> + '_ {
-    let app = account.authenticator.iter().map(|a| a.secret.is_sealed());
-    let oob = [&account.email, &account.sms]
-        .into_iter()
-        .flatten()
-        .map(|m| m.to.is_sealed());
-    let pending = account
-        .challenges
-        .iter()
-        .filter_map(|c| match &c.task {
-            Task::Setup { pending, .. } => Some(pending),
-            _ => None,
-        })
-        .flat_map(|pending| match pending {
-            PendingMethod::Authenticator {
-                secret,
-                account_name,
-                ..
-            } => [Some(secret.is_sealed()), Some(account_name.is_sealed())],
-            PendingMethod::Email(to) | PendingMethod::Sms(to) => [Some(to.is_sealed()), None],
-        })
-        .flatten();
-    app.chain(oob).chain(pending)
 }
 
 /// The default method is one of the enabled ones, and nothing hangs off no method;

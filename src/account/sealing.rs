@@ -10,15 +10,69 @@ use super::destination;
 use super::method::Method;
 use super::mfa::Mfa;
 use super::record::Account;
+use super::vault::Vault;
 use crate::error::Error;
-use crate::seal::{Field, RECORD_ID_LEN};
+use crate::seal::{Field, RECORD_ID_LEN, Sealed};
+use crate::secret::Secret;
 use crate::server_keys::ServerKeys;
 
+/// One secret field of a record, for a pass over all of them.
+pub(crate) enum Slot<'a> {
+    /// An authenticator secret, enabled or pending.
+    Secret(&'a mut Vault<Secret>),
+    /// Text: an address or number (with the method whose rules it meets), or a
+    /// pending account name (`None`).
+    Text(&'a mut Vault<String>, Option<Method>),
+}
+
 impl Account {
+    /// Calls `f` on every secret field of the record with the field it is sealed
+    /// for; stops at the first error.
+    fn each_vault(
+        &mut self,
+        mut f: impl FnMut(Field, Slot<'_>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        if let Some(app) = &mut self.authenticator {
+            f(Field::AuthenticatorSecret, Slot::Secret(&mut app.secret))?;
+        }
+        if let Some(email) = &mut self.email {
+            f(
+                Field::EmailAddress,
+                Slot::Text(&mut email.to, Some(Method::Email)),
+            )?;
+        }
+        if let Some(sms) = &mut self.sms {
+            f(
+                Field::PhoneNumber,
+                Slot::Text(&mut sms.to, Some(Method::Sms)),
+            )?;
+        }
+        for challenge in &mut self.challenges {
+            let Task::Setup { pending, .. } = &mut challenge.task else {
+                continue;
+            };
+            let method = pending.method();
+            match pending {
+                PendingMethod::Authenticator {
+                    secret,
+                    account_name,
+                    ..
+                } => {
+                    f(Field::PendingSecret, Slot::Secret(secret))?;
+                    f(Field::PendingAccountName, Slot::Text(account_name, None))?;
+                }
+                PendingMethod::Email(to) | PendingMethod::Sms(to) => {
+                    f(Field::PendingDestination, Slot::Text(to, Some(method)))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Opens the sealed values with the keys they name, and checks what they hold
     /// is what the library stores: the secrets always, the enabled addresses and
     /// numbers when `destinations` (operations that send or show them need them;
-    /// a sign-in check does not, and each value opened costs a few microseconds).
+    /// a sign-in check does not, and each value opened costs about a microsecond).
     ///
     /// # Errors
     /// [`Error::ServerKeyMismatch`], [`Error::SealedValueInvalid`],
@@ -28,40 +82,21 @@ impl Account {
             // Schema version 1: nothing is sealed yet.
             return Ok(());
         };
-        if let Some(app) = &mut self.authenticator {
-            app.secret.open(keys, &record, Field::AuthenticatorSecret)?;
-        }
-        if let (Some(email), true) = (&mut self.email, destinations) {
-            email.to.open(keys, &record, Field::EmailAddress)?;
-            destination::check_stored(Method::Email, email.to.plain()?)?;
-        }
-        if let (Some(sms), true) = (&mut self.sms, destinations) {
-            sms.to.open(keys, &record, Field::PhoneNumber)?;
-            destination::check_stored(Method::Sms, sms.to.plain()?)?;
-        }
-        for challenge in &mut self.challenges {
-            let Task::Setup { pending, .. } = &mut challenge.task else {
-                continue;
-            };
-            match pending {
-                PendingMethod::Authenticator {
-                    secret,
-                    account_name,
-                    ..
-                } => {
-                    secret.open(keys, &record, Field::PendingSecret)?;
-                    account_name.open(keys, &record, Field::PendingAccountName)?;
-                }
-                PendingMethod::Email(to) | PendingMethod::Sms(to) => {
-                    to.open(keys, &record, Field::PendingDestination)?;
+        self.each_vault(|field, slot| match slot {
+            Slot::Secret(vault) => vault.open(keys, &record, field),
+            Slot::Text(_, _)
+                if !destinations && matches!(field, Field::EmailAddress | Field::PhoneNumber) =>
+            {
+                Ok(())
+            }
+            Slot::Text(vault, rules) => {
+                vault.open(keys, &record, field)?;
+                match rules {
+                    Some(method) => Ok(destination::check_stored(method, vault.plain()?)?),
+                    None => Ok(()),
                 }
             }
-            let method = pending.method();
-            if let PendingMethod::Email(to) | PendingMethod::Sms(to) = pending {
-                destination::check_stored(method, to.plain()?)?;
-            }
-        }
-        Ok(())
+        })
     }
 
     /// Seals every value that is new or under a retired key with the current key,
@@ -74,77 +109,39 @@ impl Account {
             id
         });
         let mut sealed = false;
-        if let Some(app) = &mut self.authenticator {
-            sealed |= app
-                .secret
-                .seal(keys, &record, Field::AuthenticatorSecret, rng);
-        }
-        if let Some(email) = &mut self.email {
-            sealed |= email.to.seal(keys, &record, Field::EmailAddress, rng);
-        }
-        if let Some(sms) = &mut self.sms {
-            sealed |= sms.to.seal(keys, &record, Field::PhoneNumber, rng);
-        }
-        for challenge in &mut self.challenges {
-            let Task::Setup { pending, .. } = &mut challenge.task else {
-                continue;
+        let _ = self.each_vault(|field, slot| {
+            sealed |= match slot {
+                Slot::Secret(vault) => vault.seal(keys, &record, field, rng),
+                Slot::Text(vault, _) => vault.seal(keys, &record, field, rng),
             };
-            match pending {
-                PendingMethod::Authenticator {
-                    secret,
-                    account_name,
-                    ..
-                } => {
-                    sealed |= secret.seal(keys, &record, Field::PendingSecret, rng);
-                    sealed |= account_name.seal(keys, &record, Field::PendingAccountName, rng);
-                }
-                PendingMethod::Email(to) | PendingMethod::Sms(to) => {
-                    sealed |= to.seal(keys, &record, Field::PendingDestination, rng);
-                }
-            }
-        }
+            Ok(())
+        });
         if sealed {
             self.touch();
         }
         sealed
     }
-}
 
-impl Account {
     /// Drops every plain value that is also sealed, as a freshly loaded record
     /// holds none (for the timing probes).
     #[cfg(feature = "timing-probe")]
     pub(crate) fn forget_plain(&mut self) {
-        if let Some(app) = &mut self.authenticator {
-            app.secret.forget_plain();
-        }
-        for oob in [&mut self.email, &mut self.sms].into_iter().flatten() {
-            oob.to.forget_plain();
-        }
-        for challenge in &mut self.challenges {
-            if let Task::Setup { pending, .. } = &mut challenge.task {
-                match pending {
-                    PendingMethod::Authenticator {
-                        secret,
-                        account_name,
-                        ..
-                    } => {
-                        secret.forget_plain();
-                        account_name.forget_plain();
-                    }
-                    PendingMethod::Email(to) | PendingMethod::Sms(to) => to.forget_plain(),
-                }
+        let _ = self.each_vault(|_, slot| {
+            match slot {
+                Slot::Secret(vault) => vault.forget_plain(),
+                Slot::Text(vault, _) => vault.forget_plain(),
             }
-        }
+            Ok(())
+        });
     }
 
-    /// The ids of the keys the record's secrets are sealed under.
-    pub(crate) fn sealed_key_ids(&self) -> impl Iterator<Item = u32> + '_ {
-        let app = self.authenticator.iter().map(|a| a.secret.key_id());
+    /// The sealed form of every secret field (`None` for one in the clear).
+    pub(crate) fn sealed_forms(&self) -> impl Iterator<Item = Option<&Sealed>> + '_ {
+        let app = self.authenticator.iter().map(|a| a.secret.sealed.as_ref());
         let oob = [&self.email, &self.sms]
             .into_iter()
             .flatten()
-            .map(|m| m.to.key_id());
+            .map(|m| m.to.sealed.as_ref());
         let pending = self
             .challenges
             .iter()
@@ -157,10 +154,16 @@ impl Account {
                     secret,
                     account_name,
                     ..
-                } => [secret.key_id(), account_name.key_id()],
-                PendingMethod::Email(to) | PendingMethod::Sms(to) => [to.key_id(), None],
-            });
-        app.chain(oob).chain(pending).flatten()
+                } => [
+                    Some(secret.sealed.as_ref()),
+                    Some(account_name.sealed.as_ref()),
+                ],
+                PendingMethod::Email(to) | PendingMethod::Sms(to) => {
+                    [Some(to.sealed.as_ref()), None]
+                }
+            })
+            .flatten();
+        app.chain(oob).chain(pending)
     }
 }
 

@@ -119,17 +119,6 @@ impl<T: Sealable> Vault<T> {
             self.plain = None;
         }
     }
-
-    /// The id of the key the stored form is sealed under, if sealed.
-    pub(crate) fn key_id(&self) -> Option<u32> {
-        self.sealed.as_ref().map(|s| s.key_id)
-    }
-
-    /// Whether the stored form is sealed.
-    #[cfg(feature = "serde")]
-    pub(crate) const fn is_sealed(&self) -> bool {
-        self.sealed.is_some()
-    }
 }
 
 /// Equal as stored: the sealed forms when sealed, else the plain values.

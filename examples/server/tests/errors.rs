@@ -13,7 +13,7 @@ use mfa_core::Account;
 use mfa_core::account::{LockState, MfaPolicy, ThrottlePolicy};
 use mfa_server::{Clock as _, ManualClock};
 use serde_json::{Value, json};
-use support::{Phone, T0, TestServer, temp_db};
+use support::{Phone, T0, TestServer, temp_db, verify_login};
 
 /// Checks an error answer: the status, and the body's reason phrase, status number,
 /// machine code and a non-empty message.
@@ -82,16 +82,6 @@ async fn email_user(server: &TestServer, name: &str) -> (String, String) {
 async fn login_token(server: &TestServer, name: &str) -> String {
     let pending = server.password_step(name).await;
     pending["mfaToken"].as_str().unwrap().to_owned()
-}
-
-async fn verify_login(server: &TestServer, token: &str, code: &str) -> (u16, Value) {
-    server
-        .post(
-            "/identity/mfa/login/verify",
-            None,
-            json!({ "mfaToken": token, "code": code }),
-        )
-        .await
 }
 
 async fn switch_login(server: &TestServer, token: &str, method: &str) -> (u16, Value) {

@@ -10,7 +10,7 @@ mod support;
 use mfa_core::{ServerKey, ServerKeys};
 use mfa_server::{Clock as _, ManualClock};
 use serde_json::{Value, json};
-use support::{T0, TestServer, server_key, temp_db};
+use support::{T0, TestServer, server_key, temp_db, verify_login};
 
 /// Key `id` of the rotation; key 1 is the one every other test server uses.
 fn key(id: u32) -> ServerKey {
@@ -28,17 +28,6 @@ fn ring(ids: &[u32]) -> ServerKeys {
         .fold(ServerKeys::new(key(*current)), |ring, &id| {
             ring.with_retired(key(id)).unwrap()
         })
-}
-
-/// Answers a sign-in's challenge.
-async fn verify_login(server: &TestServer, token: &Value, code: &str) -> (u16, Value) {
-    server
-        .post(
-            "/identity/mfa/login/verify",
-            None,
-            json!({ "mfaToken": token, "code": code }),
-        )
-        .await
 }
 
 /// Starts enrolling email as the first method (no step-up): the `mfaToken`; the

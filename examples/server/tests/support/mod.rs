@@ -239,3 +239,19 @@ impl Phone {
 }
 
 use mfa_server::Clock as _;
+
+/// Answers a sign-in's challenge (`token` as text or as the JSON value an answer
+/// carried it in).
+pub async fn verify_login(
+    server: &TestServer,
+    token: impl serde::Serialize,
+    code: &str,
+) -> (u16, Value) {
+    server
+        .post(
+            "/identity/mfa/login/verify",
+            None,
+            json!({ "mfaToken": token, "code": code }),
+        )
+        .await
+}

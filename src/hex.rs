@@ -124,6 +124,22 @@ mod tests {
         assert_eq!(super::decode::<2>("é1"), None);
     }
 
+    /// Any even length decodes; one bad digit anywhere, or an odd length, refuses.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn variable_length_round_trip_and_refusals() {
+        let bytes = [0u8, 1, 0x7f, 0x80, 0xff, 0x3c];
+        let text = super::encode(&bytes);
+        assert_eq!(super::decode_vec(&text).as_deref(), Some(&bytes[..]));
+        assert_eq!(super::decode_vec("").as_deref(), Some(&[][..]));
+        assert_eq!(super::decode_vec(&text[1..]), None);
+        for at in 0..text.len() {
+            let mut bad = text.clone().into_bytes();
+            bad[at] = b'g';
+            assert_eq!(super::decode_vec(core::str::from_utf8(&bad).unwrap()), None);
+        }
+    }
+
     /// Every byte value against the plain rule, both ways.
     #[test]
     fn nibbles_match_the_plain_rule_for_every_byte() {

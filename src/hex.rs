@@ -40,13 +40,7 @@ pub(crate) fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
         return None;
     }
     let mut out = [0u8; N];
-    let mut valid = 0xffu8;
-    for (slot, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
-        let (hi, hi_ok) = decode_nibble(pair.first().copied().unwrap_or_default());
-        let (lo, lo_ok) = decode_nibble(pair.get(1).copied().unwrap_or_default());
-        valid &= hi_ok & lo_ok;
-        *slot = (hi << 4) | lo;
-    }
+    let valid = decode_pairs(text, &mut out);
     (core::hint::black_box(valid) == 0xff).then_some(out)
 }
 
@@ -58,6 +52,13 @@ pub(crate) fn decode_vec(text: &str) -> Option<alloc::vec::Vec<u8>> {
         return None;
     }
     let mut out = alloc::vec![0u8; text.len() / 2];
+    let valid = decode_pairs(text, &mut out);
+    (core::hint::black_box(valid) == 0xff).then_some(out)
+}
+
+/// Decodes `text` two digits per byte of `out` and returns `0xff` if every digit
+/// was one, without a branch on any: the caller decides, once, on the result.
+fn decode_pairs(text: &str, out: &mut [u8]) -> u8 {
     let mut valid = 0xffu8;
     for (slot, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
         let (hi, hi_ok) = decode_nibble(pair.first().copied().unwrap_or_default());
@@ -65,7 +66,7 @@ pub(crate) fn decode_vec(text: &str) -> Option<alloc::vec::Vec<u8>> {
         valid &= hi_ok & lo_ok;
         *slot = (hi << 4) | lo;
     }
-    (core::hint::black_box(valid) == 0xff).then_some(out)
+    valid
 }
 
 /// The value of one hex digit (either case) and `0xff` if it is one, else `(0, 0)`;

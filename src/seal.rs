@@ -11,7 +11,6 @@
 //! time. `no_std`.
 
 use alloc::vec::Vec;
-use core::fmt;
 
 use aes_gcm_siv::aead::AeadInOut;
 use aes_gcm_siv::{Aes256GcmSiv, KeyInit, Nonce, Tag};
@@ -71,15 +70,6 @@ impl Sealed {
     #[cfg(feature = "serde")]
     pub(crate) fn from_parts(key_id: u32, bytes: Vec<u8>) -> Option<Self> {
         (bytes.len() >= NONCE_LEN + TAG_LEN).then_some(Sealed { key_id, bytes })
-    }
-}
-
-/// Only the key id: the bytes are ciphertext, but nothing needs them in a log.
-impl fmt::Debug for Sealed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sealed")
-            .field("key_id", &self.key_id)
-            .finish_non_exhaustive()
     }
 }
 

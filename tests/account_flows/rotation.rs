@@ -87,3 +87,33 @@ fn a_ring_refuses_two_keys_with_one_id() {
     assert_eq!(ring.get(2).map(ServerKey::id), Some(2));
     assert!(ring.get(4).is_none());
 }
+
+/// A live email code names the key it was hashed under until it is used or
+/// expires, even after everything else moved to a newer key.
+#[test]
+fn a_live_code_keeps_its_key_needed() {
+    let mut fx = Fx::enabled(&[MAIL]);
+    fx.rotate(ServerKeys::new(key(2)).with_retired(key(1)).unwrap());
+    let login = fx.login();
+    assert_eq!(
+        fx.acct.key_ids(),
+        [1, 2],
+        "backup codes under 1, the rest under 2"
+    );
+    let ring = ServerKeys::new(key(3)).with_retired(key(2)).unwrap();
+    fx.rotate(ring.with_retired(key(1)).unwrap());
+    let mut regen = fx.begin_regen().val();
+    let code = fx.answer(&mut regen.prompt);
+    let (a, r, n) = (&mut fx.acct, &mut fx.rng, fx.now);
+    let fresh = fx
+        .mfa
+        .verify_regenerate(a, &regen.token, &code, r, n)
+        .in_memory();
+    assert!(fresh.result.is_ok());
+    assert_eq!(
+        fx.acct.key_ids(),
+        [2, 3],
+        "only the sign-in's code still needs key 2"
+    );
+    let _ = login;
+}

@@ -381,6 +381,13 @@ fn loading_refuses_inconsistent_records() {
             v["email"]["to"] = json!(bad)
         });
     }
+    // The same for an address still pending (the enrolment that added email).
+    assert!(v1_fixture("v1_enabled").challenge_keys().count() > 0);
+    refused(&v1, RecordError::Destination, &|v| {
+        let pending = &mut v["challenges"][0]["task"]["setup"]["pending"];
+        assert!(pending.get("email").is_some(), "{pending}");
+        pending["email"] = json!("jane\u{7}@example.com");
+    });
     // A secret in the clear in a sealed record, or a sealed record without its id.
     let fx = Fx::enabled(&[MAIL]);
     refused(&fx.acct, RecordError::Sealing, &|v| {

@@ -30,3 +30,32 @@ fn the_totp_probe_reports_accepted_refused_and_no_match() {
         2
     );
 }
+
+/// `reopen` drops what a record holds in the clear and opens its seals again: with
+/// the key they were sealed under it opens, with another it cannot.
+#[test]
+fn reopen_opens_the_seals_again_and_only_with_their_key() {
+    use mfa_core::account::{MethodSetup, SetupMaterial, SetupNext};
+    use mfa_core::{Account, Error, Mfa, MfaPolicy, ServerKey};
+    use rand::SeedableRng;
+
+    let mfa = Mfa::new(MfaPolicy::default(), ServerKey::new(1, &[7; 32]).unwrap());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let mut account = Account::new();
+    let app = MethodSetup::Authenticator {
+        account_name: "jane@example.com",
+    };
+    let started = mfa.begin_setup(&mut account, app, &mut rng, 1_767_225_600);
+    let started = started.in_memory().result.unwrap();
+    assert!(matches!(
+        started.next,
+        SetupNext::Confirm(SetupMaterial::Authenticator(_))
+    ));
+    let mut copy = account.clone();
+    assert_eq!(mfa_core::timing_probe::reopen(&mfa, &mut copy), Ok(()));
+    let other = Mfa::new(MfaPolicy::default(), ServerKey::new(1, &[8; 32]).unwrap());
+    assert_eq!(
+        mfa_core::timing_probe::reopen(&other, &mut account),
+        Err(Error::SealedValueInvalid)
+    );
+}

@@ -101,25 +101,21 @@ impl Account {
 
     /// Seals every value that is new or under a retired key with the current key,
     /// giving the record its random id first if it has none (a record of schema
-    /// version 1 becomes version 2). Returns whether anything was sealed.
-    pub(crate) fn seal<R: CryptoRng + ?Sized>(&mut self, keys: &ServerKeys, rng: &mut R) -> bool {
+    /// version 1 becomes version 2). Called only on a record the operation already
+    /// changed, so it needs no version step of its own.
+    pub(crate) fn seal<R: CryptoRng + ?Sized>(&mut self, keys: &ServerKeys, rng: &mut R) {
         let record = *self.id.get_or_insert_with(|| {
             let mut id = [0u8; RECORD_ID_LEN];
             rng.fill_bytes(&mut id);
             id
         });
-        let mut sealed = false;
         let _ = self.each_vault(|field, slot| {
-            sealed |= match slot {
+            match slot {
                 Slot::Secret(vault) => vault.seal(keys, &record, field, rng),
                 Slot::Text(vault, _) => vault.seal(keys, &record, field, rng),
-            };
+            }
             Ok(())
         });
-        if sealed {
-            self.touch();
-        }
-        sealed
     }
 
     /// Drops every plain value that is also sealed, as a freshly loaded record

@@ -88,28 +88,23 @@ impl<T: Sealable> Vault<T> {
     }
 
     /// Seals the value under the current key if it is not sealed yet or is sealed
-    /// under another key; returns whether it did.
+    /// under another key.
     pub(crate) fn seal<R: CryptoRng + ?Sized>(
         &mut self,
         keys: &ServerKeys,
         record: &RecordId,
         field: Field,
         rng: &mut R,
-    ) -> bool {
+    ) {
         let current = keys.current();
         let fresh = self
             .sealed
             .as_ref()
             .is_some_and(|s| s.key_id == current.id());
-        let Some(plain) = self.plain.as_ref() else {
-            return false;
-        };
-        if fresh {
-            return false;
+        if let (Some(plain), false) = (self.plain.as_ref(), fresh) {
+            let bytes = plain.to_bytes();
+            self.sealed = Some(seal::seal(current, record, field, &bytes, rng));
         }
-        let bytes = plain.to_bytes();
-        self.sealed = Some(seal::seal(current, record, field, &bytes, rng));
-        true
     }
 
     /// Drops the plain value if the sealed one is there to open again.

@@ -117,3 +117,21 @@ fn a_live_code_keeps_its_key_needed() {
     );
     let _ = login;
 }
+
+/// The keys a record's seals name count too: an enrolment in flight needs the key
+/// its pending secret is sealed under, and a sign-in with the app re-seals the
+/// record under the current key while the backup codes stay under the old one.
+#[test]
+fn sealed_values_keep_their_key_needed() {
+    let mut fx = Fx::new();
+    let _started = fx.setup(APP).val();
+    assert_eq!(fx.acct.key_ids(), [1], "the pending secret, sealed under 1");
+    let mut fx = Fx::enabled(&[APP]);
+    fx.rotate(ServerKeys::new(key(2)).with_retired(key(1)).unwrap());
+    let _login = fx.login();
+    assert_eq!(
+        fx.acct.key_ids(),
+        [1, 2],
+        "backup codes under 1, the secret under 2"
+    );
+}

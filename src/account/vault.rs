@@ -193,3 +193,40 @@ mod serde_impl {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::format;
+    use alloc::string::String;
+    use alloc::vec;
+
+    use super::Vault;
+    use crate::seal::Sealed;
+
+    fn sealed(byte: u8) -> Vault<String> {
+        Vault {
+            plain: None,
+            sealed: Some(Sealed {
+                key_id: 1,
+                bytes: vec![byte; 40],
+            }),
+        }
+    }
+
+    /// Equal as stored: by the sealed form when sealed (whatever is open in
+    /// memory), by the value when in the clear; a sealed field never equals a clear
+    /// one. Debug shows neither.
+    #[test]
+    fn vaults_compare_as_stored_and_print_nothing() {
+        let clear = |text: &str| Vault::new(String::from(text));
+        assert!(clear("a") == clear("a"));
+        assert!(clear("a") != clear("b"));
+        assert!(sealed(1) == sealed(1));
+        assert!(sealed(1) != sealed(2));
+        let mut opened = sealed(1);
+        opened.plain = Some(String::from("a"));
+        assert!(opened == sealed(1), "what is open in memory is not stored");
+        assert!(clear("a") != opened && opened != clear("a"));
+        assert_eq!(format!("{:?}", opened), "[redacted]");
+    }
+}

@@ -237,3 +237,39 @@ fn a_sealed_value_moved_to_another_record_does_not_open() {
     );
     assert_eq!(err.code(), "server_key_mismatch");
 }
+
+/// A sign-in check opens only the secret it checks: an address is opened by the
+/// operations that send to or show it (each value opened costs about a
+/// microsecond), so a damaged address stops those, not a sign-in with the app.
+#[test]
+fn a_sign_in_check_opens_only_the_secret_it_checks() {
+    let mut user = User::new();
+    user.enrol(MethodSetup::Authenticator {
+        account_name: EMAIL,
+    });
+    user.enrol(MethodSetup::Email { address: EMAIL });
+    let now = user.now + 60;
+    let (a, r) = (&mut user.account, &mut user.rng);
+    let Ok(LoginStart::Required(login)) = user.mfa.begin_login(a, r, now).in_memory().result else {
+        panic!("MFA is on")
+    };
+    let mut damaged = serde_json::to_value(&user.account).unwrap();
+    let sealed = damaged["email"]["to"]["s"]
+        .as_str()
+        .unwrap()
+        .replace('0', "1");
+    damaged["email"]["to"]["s"] = Value::from(sealed);
+    let mut loaded: Account = serde_json::from_value(damaged).unwrap();
+    let code = TotpConfig::default()
+        .generate(user.secrets.last().unwrap(), now)
+        .unwrap();
+    let out = user
+        .mfa
+        .verify_login(&mut loaded, &login.token, code.as_str(), now);
+    assert!(out.in_memory().result.is_ok(), "the app's code signs in");
+    let again = user
+        .mfa
+        .begin_login(&mut loaded, &mut user.rng, now + 30)
+        .in_memory();
+    assert_eq!(again.result.map(|_| ()), Err(Error::SealedValueInvalid));
+}

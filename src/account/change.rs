@@ -102,6 +102,48 @@ impl<'a, T> Change<'a, T> {
         Ok(self.outcome)
     }
 
+    /// Stores the account with `save(record, expected_version)` when it changed, and
+    /// only then returns the outcome: [`persist`](Self::persist) for an async
+    /// database driver.
+    ///
+    /// `save` runs at once, with the record borrowed; the future it returns may not
+    /// borrow the record, so encode it inside `save` and move the bytes into the
+    /// future:
+    ///
+    /// ```ignore
+    /// let outcome = mfa
+    ///     .verify_login(&mut account, &token, code, now)
+    ///     .persist_async(|record, expected| {
+    ///         let json = serde_json::to_string(record);
+    ///         async move { db.compare_and_swap(user, expected, json?).await }
+    ///     })
+    ///     .await?;
+    /// ```
+    ///
+    /// # Errors
+    /// Whatever the future resolves to; the outcome is then withheld, as with
+    /// [`persist`](Self::persist).
+    pub async fn persist_async<E, F>(
+        self,
+        save: impl FnOnce(&Account, u64) -> F,
+    ) -> Result<Outcome<T>, E>
+    where
+        F: Future<Output = Result<(), E>>,
+    {
+        if self.is_changed() {
+            save(self.account, self.loaded_version).await?;
+        }
+        Ok(self.outcome)
+    }
+
+    /// The events the operation returns, readable before storing: to write them to
+    /// an audit table in the same transaction as the record (the outcome carries
+    /// them too).
+    #[must_use]
+    pub fn events(&self) -> &[Event] {
+        &self.outcome.events
+    }
+
     /// The outcome, when the `Account` you hold is the only copy of the record (tests,
     /// a single-process demo). A server that stores records uses
     /// [`persist`](Self::persist).

@@ -7,7 +7,7 @@ use mfa_core::account::DisableScope::Everything;
 use mfa_core::account::SetupMaterial;
 use mfa_core::{Account, Error, SetupNext};
 
-use crate::fixture::{APP, Fx, MAIL, Read, other};
+use crate::fixture::{APP, Fx, MAIL, Read, on, other};
 
 #[test]
 fn persist_saves_only_changes_with_the_loaded_version_and_withholds_on_error() {
@@ -72,4 +72,64 @@ fn the_version_grows_by_one_with_every_change_and_only_then() {
     fx.now += 600;
     let _ = fx.begin_disable(Everything).val();
     step(&fx, true);
+}
+
+/// Polls a future that never waits (the saves below resolve at once).
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("the save future was ready"),
+    }
+}
+
+#[test]
+fn persist_async_saves_only_changes_and_withholds_on_error() {
+    let mut fx = Fx::enabled(&[APP]);
+    let login = fx.login();
+    let loaded = fx.acct.version();
+    let (token, now) = (&login.token, fx.now);
+    let saved = std::cell::RefCell::new(Vec::new());
+    let save = |record: &Account, expected: u64| {
+        saved.borrow_mut().push((record.version(), expected));
+        async { Ok::<(), Infallible>(()) }
+    };
+
+    let change = fx.mfa.verify_login(&mut fx.acct, token, "12", now);
+    let out = ready(change.persist_async(save)).unwrap();
+    assert!(matches!(out.result, Err(Error::MalformedCode(_))));
+    let wrong = fx.wrong_totp();
+    let change = fx.mfa.verify_login(&mut fx.acct, token, &wrong, now);
+    assert_eq!(
+        ready(change.persist_async(save)).unwrap().fail(),
+        Error::InvalidCode
+    );
+    assert_eq!(*saved.borrow(), [(loaded + 1, loaded)]);
+
+    let code = fx.next_totp();
+    let change = fx.mfa.verify_login(&mut fx.acct, token, &code, fx.now);
+    let refused = ready(change.persist_async(|_, _| async { Err("version conflict") }));
+    assert_eq!(refused.unwrap_err(), "version conflict");
+    assert_eq!(fx.acct.version(), loaded + 2);
+}
+
+#[test]
+fn a_change_shows_its_events_before_it_is_stored() {
+    let mut fx = Fx::new();
+    let started = fx.setup(MAIL).val();
+    let SetupNext::Confirm(SetupMaterial::Oob(mail)) = started.next else {
+        panic!("email sends a code");
+    };
+    let change = fx.mfa.confirm_setup(
+        &mut fx.acct,
+        &started.token,
+        mail.code().as_str(),
+        &mut fx.rng,
+        fx.now,
+    );
+    let before = change.events().to_vec();
+    assert!(before.contains(&on(Email)), "{before:?}");
+    let out = change.persist(|_, _| Ok::<(), Infallible>(())).unwrap();
+    assert_eq!(out.events, before);
 }

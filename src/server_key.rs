@@ -6,6 +6,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use hkdf::Hkdf;
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use crate::error::{ConfigError, Error};
@@ -16,6 +17,8 @@ const HKDF_SALT: &[u8] = b"mfa-core server key";
 const SEAL_LABEL: &[u8] = b"mfa-core/seal/aes-256-gcm-siv/v2";
 /// HKDF's info for the hashing subkey.
 const HASH_LABEL: &[u8] = b"mfa-core/hash/hmac-sha256/v2";
+/// HKDF's info prefix for a caller's lookup subkey (the caller's context follows).
+const LOOKUP_LABEL: &[u8] = b"mfa-core/lookup/hmac-sha256/v1/";
 
 /// The fewest bytes a [`ServerKey`] accepts (256 bits).
 pub const MIN_SERVER_KEY_BYTES: usize = 32;
@@ -89,6 +92,38 @@ impl ServerKey {
     /// The subkey values are sealed under (see [`crate::seal`]).
     pub(crate) fn seal_key(&self) -> &[u8; 32] {
         &self.seal
+    }
+
+    /// A keyed digest of `data` for the caller's own lookups: HMAC-SHA-256 under a
+    /// subkey of this key derived (HKDF-SHA-256) for `context` alone, so it shares
+    /// no bytes with the subkeys mfa-core hashes codes and seals secrets under, nor
+    /// with another context's.
+    ///
+    /// Use it where a server must find or count something by a value it should not
+    /// store in the clear: a rate-limit bucket per phone number or email address, a
+    /// blind index. Without the key a leaked table of digests cannot be tested
+    /// against guesses, not even the few billion phone numbers. Deterministic per
+    /// key: after a rotation, digests under the new key differ.
+    ///
+    /// ```
+    /// use mfa_core::ServerKey;
+    /// let key = ServerKey::new(1, &[0x42; 32])?;
+    /// let a = key.lookup_digest(b"sends per destination", b"+14155550134");
+    /// assert_eq!(a, key.lookup_digest(b"sends per destination", b"+14155550134"));
+    /// assert_ne!(a, key.lookup_digest(b"blind index", b"+14155550134"));
+    /// # Ok::<(), mfa_core::error::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn lookup_digest(&self, context: &[u8], data: &[u8]) -> [u8; 32] {
+        let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), self.expose_secret());
+        let mut subkey = Zeroizing::new([0u8; 32]);
+        // 32 bytes is far below HKDF-SHA-256's limit, so expand cannot fail.
+        let _ = hkdf.expand_multi_info(&[LOOKUP_LABEL, context], subkey.as_mut_slice());
+        // HMAC takes a key of any length, so this never falls back to zeros.
+        <Hmac<Sha256> as KeyInit>::new_from_slice(subkey.as_slice()).map_or([0u8; 32], |mut mac| {
+            mac.update(data);
+            mac.finalize().into_bytes().into()
+        })
     }
 
     /// The key's identifier, stored beside every hash made under it.

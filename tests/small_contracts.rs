@@ -65,3 +65,40 @@ fn a_secret_of_the_wrong_json_type_names_what_was_expected() {
     let error = serde_json::from_str::<mfa_core::Secret>("42").unwrap_err();
     assert!(error.to_string().contains("a base32 secret"), "{error}");
 }
+
+#[test]
+fn a_lookup_digest_is_an_hkdf_subkey_hmac_separated_by_context_key_and_data() {
+    use hmac::{Hmac, KeyInit, Mac};
+    let key = ServerKey::new(1, &[0x42; 32]).unwrap();
+    let digest = key.lookup_digest(b"sends per destination", b"+14155550134");
+    // Recomputed from the documented construction, so a change of label or
+    // layout (which would reset every caller's counters) cannot pass unnoticed.
+    let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"mfa-core server key"), &[0x42; 32]);
+    let mut subkey = [0u8; 32];
+    hkdf.expand(
+        b"mfa-core/lookup/hmac-sha256/v1/sends per destination",
+        &mut subkey,
+    )
+    .unwrap();
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&subkey).unwrap();
+    mac.update(b"+14155550134");
+    assert_eq!(digest, <[u8; 32]>::from(mac.finalize().into_bytes()));
+
+    assert_eq!(
+        digest,
+        key.lookup_digest(b"sends per destination", b"+14155550134")
+    );
+    assert_ne!(
+        digest,
+        key.lookup_digest(b"sends per destinatio", b"n+14155550134")
+    );
+    assert_ne!(
+        digest,
+        key.lookup_digest(b"sends per destination", b"+14155550135")
+    );
+    let other = ServerKey::new(1, &[0x43; 32]).unwrap();
+    assert_ne!(
+        digest,
+        other.lookup_digest(b"sends per destination", b"+14155550134")
+    );
+}

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mfa_core::ServerKey;
-use mfa_server::{AppState, Clock as _, ManualClock, Outbox, Store};
+use mfa_server::{AppState, Clock as _, ManualClock, SqliteStore, Store};
 use serde_json::{Value, json};
 
 const USERS: usize = 2000;
@@ -42,7 +42,7 @@ impl Client {
 
     /// Registers `name`, enrols an authenticator: the app.
     async fn enrol(&self, name: &str, now: u64) -> totp_rs::Totp {
-        let credentials = json!({ "username": name, "password": "pw" });
+        let credentials = json!({ "username": name, "password": "correct horse" });
         self.post("/api/auth/register", None, credentials.clone())
             .await;
         let session = self.post("/api/auth/login", None, credentials).await["token"]
@@ -78,7 +78,7 @@ impl Client {
             .post(
                 "/api/auth/login",
                 None,
-                json!({ "username": name, "password": "pw" }),
+                json!({ "username": name, "password": "correct horse" }),
             )
             .await;
         let code = app.generate(now).to_string();
@@ -105,17 +105,18 @@ fn report(label: &str, n: usize, wall: Duration) {
 #[tokio::main]
 async fn main() {
     let db = std::env::temp_dir().join(format!("mfa-loadgen-{}.sqlite", std::process::id()));
-    let store = Arc::new(Store::open(&db).unwrap());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
     let clock = ManualClock::new(T0);
-    let state = AppState::new(
-        ServerKey::new(1, &[0x42; 32]).unwrap(),
-        Arc::clone(&store),
-        Arc::new(Outbox::new(store)),
-        Arc::new(clock.clone()),
-    );
+    let state = AppState::new(ServerKey::new(1, &[0x42; 32]).unwrap(), store)
+        .unwrap()
+        .with_clock(Arc::new(clock.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(mfa_server::serve(listener, state.clone()));
+    tokio::spawn(mfa_server::serve(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
     let client = Arc::new(Client {
         http: reqwest::Client::new(),
         base,

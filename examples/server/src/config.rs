@@ -21,7 +21,11 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use axum::http::HeaderName;
 use mfa_core::{ServerKey, ServerKeys};
+
+use crate::password::Cost;
+use crate::session::Sessions;
 
 /// The variable holding the key ring.
 pub const KEYS_VAR: &str = "MFA_SERVER_KEYS";
@@ -33,12 +37,25 @@ pub const KEY_FILE_VAR: &str = "MFA_SERVER_KEY_FILE";
 /// Hex digits in a key: 32 bytes.
 const KEY_HEX_DIGITS: usize = 64;
 
-/// What the server needs to start.
+/// What the server needs to start. Every variable is listed in the server's README.
 pub struct Config {
     /// Where to listen (`MFA_ADDR`, default `127.0.0.1:8080`).
     pub addr: SocketAddr,
-    /// The SQLite file (`MFA_DATABASE`, default `mfa-server.sqlite`).
-    pub database: PathBuf,
+    /// The database (`MFA_DATABASE_URL`, default `sqlite:mfa-server.sqlite`).
+    pub database: Database,
+    /// PostgreSQL connections per process (`MFA_DATABASE_POOL`, default 16).
+    pub database_pool: usize,
+    /// The development outbox file (`MFA_OUTBOX`, default
+    /// `mfa-server.outbox.jsonl`; `off` keeps messages in memory only).
+    pub outbox: Option<PathBuf>,
+    /// Argon2id parameters (`MFA_ARGON2`, default `m=19456,t=2,p=1`).
+    pub password_cost: Cost,
+    /// Session limits (`MFA_SESSION_IDLE_SECS`, default 1800;
+    /// `MFA_SESSION_LIFETIME_SECS`, default 43200).
+    pub sessions: Sessions,
+    /// The header a trusted reverse proxy puts the client's address in
+    /// (`MFA_CLIENT_IP_HEADER`, e.g. `x-forwarded-for`; default: the TCP peer).
+    pub client_ip_header: Option<HeaderName>,
     /// The server keys: `MFA_SERVER_KEYS` (a ring, current first), or
     /// `MFA_SERVER_KEY` (one key, id 1), or the key file `MFA_SERVER_KEY_FILE`
     /// (default `mfa-server.key`), created on first start for a local try. See the
@@ -46,6 +63,58 @@ pub struct Config {
     pub server_keys: ServerKeys,
     /// Where the keys came from, for the start-up log (`MFA_SERVER_KEYS`, …).
     pub key_source: String,
+}
+
+/// Which database, from `MFA_DATABASE_URL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Database {
+    /// `sqlite:PATH` (or `sqlite://PATH`): a file, for one process.
+    Sqlite(PathBuf),
+    /// `postgres://…` or `postgresql://…`: one database for a fleet.
+    Postgres(String),
+}
+
+impl Database {
+    /// Reads a database URL.
+    ///
+    /// # Errors
+    /// A scheme other than `sqlite:`, `postgres://` and `postgresql://`, or an
+    /// empty SQLite path.
+    pub fn parse(url: &str) -> Result<Self, ConfigError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Database::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| {
+                ConfigError(
+                    "MFA_DATABASE_URL: use sqlite:PATH, postgres://… or postgresql://…".to_owned(),
+                )
+            })?;
+        if path.is_empty() {
+            return Err(ConfigError(
+                "MFA_DATABASE_URL: the SQLite path is empty".to_owned(),
+            ));
+        }
+        Ok(Database::Sqlite(PathBuf::from(path)))
+    }
+
+    /// For the start-up log: the SQLite path, or the PostgreSQL URL without its
+    /// password.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(path) => format!("SQLite {}", path.display()),
+            Database::Postgres(url) => {
+                let shown = match (url.split_once("://"), url.rsplit_once('@')) {
+                    (Some((scheme, _)), Some((_, host))) => format!("{scheme}://…@{host}"),
+                    _ => url.clone(),
+                };
+                format!("PostgreSQL {shown}")
+            }
+        }
+    }
 }
 
 /// Why the configuration is unusable.
@@ -81,8 +150,49 @@ impl Config {
                 .map_err(|e| ConfigError(format!("MFA_ADDR: {e}")))?,
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
-        let database =
-            var("MFA_DATABASE").map_or_else(|| "mfa-server.sqlite".into(), PathBuf::from);
+        let database = match var("MFA_DATABASE_URL") {
+            Some(url) => Database::parse(&text("MFA_DATABASE_URL", url)?)?,
+            None => Database::Sqlite("mfa-server.sqlite".into()),
+        };
+        let number = |name: &str, default: u64| -> Result<u64, ConfigError> {
+            match var(name) {
+                Some(value) => text(name, value)?
+                    .trim()
+                    .parse()
+                    .map_err(|_| ConfigError(format!("{name}: not a whole number"))),
+                None => Ok(default),
+            }
+        };
+        let database_pool = usize::try_from(number("MFA_DATABASE_POOL", 16)?)
+            .map_err(|_| ConfigError("MFA_DATABASE_POOL: too large".to_owned()))?;
+        let outbox = match var("MFA_OUTBOX") {
+            Some(value) if value == "off" => None,
+            Some(value) => Some(PathBuf::from(value)),
+            None => Some(PathBuf::from("mfa-server.outbox.jsonl")),
+        };
+        let password_cost = match var("MFA_ARGON2") {
+            Some(value) => Cost::parse(&text("MFA_ARGON2", value)?)
+                .map_err(|e| ConfigError(format!("MFA_ARGON2: {e}")))?,
+            None => Cost::RECOMMENDED,
+        };
+        let defaults = Sessions::default();
+        let sessions = Sessions {
+            idle: number("MFA_SESSION_IDLE_SECS", defaults.idle)?,
+            lifetime: number("MFA_SESSION_LIFETIME_SECS", defaults.lifetime)?,
+        };
+        if sessions.idle == 0 || sessions.lifetime == 0 {
+            return Err(ConfigError(
+                "MFA_SESSION_IDLE_SECS and MFA_SESSION_LIFETIME_SECS must be above 0".to_owned(),
+            ));
+        }
+        let client_ip_header = match var("MFA_CLIENT_IP_HEADER") {
+            Some(value) => Some(
+                HeaderName::try_from(text("MFA_CLIENT_IP_HEADER", value)?.trim()).map_err(
+                    |_| ConfigError("MFA_CLIENT_IP_HEADER: not a header name".to_owned()),
+                )?,
+            ),
+            None => None,
+        };
         let (server_keys, key_source) = match (var(KEYS_VAR), var(KEY_VAR)) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError(format!(
@@ -112,9 +222,32 @@ impl Config {
         Ok(Config {
             addr,
             database,
+            database_pool,
+            outbox,
+            password_cost,
+            sessions,
+            client_ip_header,
             server_keys,
             key_source,
         })
+    }
+}
+
+/// Whether log lines are JSON (`MFA_LOG_FORMAT=json`) or text (unset, or
+/// `text`). Read before the rest of the configuration, so that reading it is
+/// logged in the chosen format; the level and filters come from `MFA_LOG`
+/// (default `info`).
+///
+/// # Errors
+/// Any other value.
+pub fn log_json(var: impl Fn(&str) -> Option<OsString>) -> Result<bool, ConfigError> {
+    match var("MFA_LOG_FORMAT") {
+        None => Ok(false),
+        Some(value) => match text("MFA_LOG_FORMAT", value)?.as_str() {
+            "json" => Ok(true),
+            "text" => Ok(false),
+            _ => Err(ConfigError("MFA_LOG_FORMAT: use json or text".to_owned())),
+        },
     }
 }
 
@@ -146,9 +279,9 @@ fn key_file(path: &Path) -> Result<String, ConfigError> {
         .map_err(|e| ConfigError(format!("{KEY_FILE_VAR} ({}): {e}", path.display())))?;
     std::io::Write::write_all(&mut file, hex.as_bytes())
         .map_err(|e| ConfigError(format!("{KEY_FILE_VAR} ({}): {e}", path.display())))?;
-    eprintln!(
-        "mfa-server: neither {KEYS_VAR} nor {KEY_VAR} is set; created a key (id 1) in {} \
-         for a local try (in production, set {KEYS_VAR} from your secret manager)",
+    tracing::warn!(
+        "neither {KEYS_VAR} nor {KEY_VAR} is set; created a key (id 1) in {} for a local \
+         try (in production, set {KEYS_VAR} from your secret manager)",
         path.display()
     );
     Ok(hex)

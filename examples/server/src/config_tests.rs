@@ -7,7 +7,9 @@ use std::ffi::OsString;
 
 use mfa_core::{ServerKey, ServerKeys};
 
-use super::{Config, ConfigError, describe, parse_key_file, parse_key_ring};
+use super::{Config, ConfigError, Database, describe, parse_key_file, parse_key_ring};
+use crate::password::Cost;
+use crate::session::Sessions;
 
 const HEX_A: &str = "abababababababababababababababababababababababababababababababab";
 const HEX_C: &str = "CDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCDCD";
@@ -231,10 +233,101 @@ fn the_key_file_holds_one_key_or_a_ring_and_is_created_with_key_1() {
 }
 
 #[test]
-fn the_address_and_database_have_defaults() {
+fn every_setting_has_a_default() {
     let config = from_vars(&[("MFA_SERVER_KEY", HEX_A)]).unwrap();
     assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
-    assert_eq!(config.database.to_str(), Some("mfa-server.sqlite"));
+    assert_eq!(
+        config.database,
+        Database::Sqlite("mfa-server.sqlite".into())
+    );
+    assert_eq!(config.database_pool, 16);
+    assert_eq!(config.outbox, Some("mfa-server.outbox.jsonl".into()));
+    assert_eq!(config.password_cost, Cost::RECOMMENDED);
+    assert_eq!(config.sessions, Sessions::default());
+    assert_eq!(
+        (config.sessions.idle, config.sessions.lifetime),
+        (1800, 43_200)
+    );
+    assert_eq!(config.client_ip_header, None);
     let error = from_vars(&[("MFA_SERVER_KEY", HEX_A), ("MFA_ADDR", "nowhere")]);
     assert!(checked(error).starts_with("MFA_ADDR: "));
+}
+
+#[test]
+fn every_setting_is_read_and_checked() {
+    let config = from_vars(&[
+        ("MFA_SERVER_KEY", HEX_A),
+        (
+            "MFA_DATABASE_URL",
+            "postgres://mfa:secret@db.internal:5432/mfa",
+        ),
+        ("MFA_DATABASE_POOL", "4"),
+        ("MFA_OUTBOX", "off"),
+        ("MFA_ARGON2", "m=65536,t=3,p=1"),
+        ("MFA_SESSION_IDLE_SECS", "600"),
+        ("MFA_SESSION_LIFETIME_SECS", "3600"),
+        ("MFA_CLIENT_IP_HEADER", "X-Forwarded-For"),
+    ])
+    .unwrap();
+    assert_eq!(
+        config.database.describe(),
+        "PostgreSQL postgres://…@db.internal:5432/mfa",
+        "the password never reaches the log"
+    );
+    assert_eq!(config.database_pool, 4);
+    assert_eq!(config.outbox, None);
+    assert_eq!(config.password_cost.memory_kib, 65_536);
+    assert_eq!(
+        (config.sessions.idle, config.sessions.lifetime),
+        (600, 3600)
+    );
+    assert_eq!(config.client_ip_header.unwrap().as_str(), "x-forwarded-for");
+    for (name, value) in [
+        ("MFA_DATABASE_URL", "mysql://x"),
+        ("MFA_DATABASE_URL", "sqlite:"),
+        ("MFA_DATABASE_POOL", "many"),
+        ("MFA_ARGON2", "m=1,t=1,p=1"),
+        ("MFA_SESSION_IDLE_SECS", "0"),
+        ("MFA_SESSION_LIFETIME_SECS", "-5"),
+        ("MFA_CLIENT_IP_HEADER", "not a header"),
+    ] {
+        let error = from_vars(&[("MFA_SERVER_KEY", HEX_A), (name, value)]);
+        let message = checked(error);
+        assert!(
+            message.contains(
+                name.trim_start_matches("MFA_")
+                    .split('_')
+                    .next()
+                    .unwrap_or(name)
+            ) || message.starts_with(name),
+            "{name}={value}: {message}"
+        );
+    }
+    for (url, want) in [
+        (
+            "sqlite:data/mfa.sqlite",
+            Database::Sqlite("data/mfa.sqlite".into()),
+        ),
+        (
+            "sqlite:///var/lib/mfa.sqlite",
+            Database::Sqlite("/var/lib/mfa.sqlite".into()),
+        ),
+        (
+            "postgresql:///mfa?host=/run/postgresql",
+            Database::Postgres("postgresql:///mfa?host=/run/postgresql".into()),
+        ),
+    ] {
+        assert_eq!(Database::parse(url).unwrap(), want, "{url}");
+    }
+}
+
+#[test]
+fn the_log_format_is_text_or_json() {
+    let var = |value: &'static str| {
+        move |name: &str| (name == "MFA_LOG_FORMAT").then(|| OsString::from(value))
+    };
+    assert!(!super::log_json(|_| None).unwrap());
+    assert!(super::log_json(var("json")).unwrap());
+    assert!(!super::log_json(var("text")).unwrap());
+    assert!(super::log_json(var("yaml")).is_err());
 }

@@ -3,7 +3,7 @@
 //! machine code (`invalid_code`, `mfa_token_expired`, …).
 //!
 //! The statuses follow one rule: **429 only where waiting helps**, and every 429
-//! says when: `retryAt` in the body (Unix seconds) and a `Retry-After` header (the
+//! says when: `retryAt` in the body (ISO 8601) and a `Retry-After` header (the
 //! seconds from the server's clock until then, at least 1; set by [`retry_after`],
 //! the layer [`router`](crate::router) wraps every endpoint in).
 //!
@@ -31,6 +31,7 @@ use axum::response::{IntoResponse, Response};
 use mfa_core::Error;
 use serde_json::json;
 
+use crate::iso8601;
 use crate::state::AppState;
 use crate::store::StoreError;
 
@@ -70,6 +71,28 @@ impl ApiError {
         )
     }
 
+    /// 500, with nothing about the cause (which goes to the log).
+    #[must_use]
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side",
+        )
+    }
+
+    /// 429 with `retry_at`: a limit of this server's own (password attempts,
+    /// codes per destination), answered like mfa-core's.
+    #[must_use]
+    pub fn throttled(code: &'static str, message: &str, retry_at: u64) -> Self {
+        ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code,
+            message: format!("{message}; try again at {}", iso8601::format(retry_at)),
+            retry_at: Some(retry_at),
+        }
+    }
+
     /// 400 for a body that lacks what the endpoint needs.
     #[must_use]
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -101,6 +124,12 @@ impl ApiError {
         self.code
     }
 
+    /// The message.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// When the request may be retried, Unix seconds: set on every 429.
     #[must_use]
     pub const fn retry_at(&self) -> Option<u64> {
@@ -111,24 +140,41 @@ impl ApiError {
 impl From<Error> for ApiError {
     fn from(error: Error) -> Self {
         let (status, retry_at) = status_for(&error);
+        let message = match (retry_at, status) {
+            (Some(at), _) => waiting_message(&error, at),
+            (None, StatusCode::INTERNAL_SERVER_ERROR) => {
+                // A caller bug or bad stored data: the machine code is enough for
+                // the client; the detail goes to the log only.
+                tracing::error!(code = error.code(), %error, "mfa-core refused the server's call");
+                "Something went wrong on our side".to_owned()
+            }
+            (None, _) => error.to_string(),
+        };
         ApiError {
             status,
             code: error.code(),
-            message: error.to_string(),
+            message,
             retry_at,
         }
+    }
+}
+
+/// A throttled request's message, with its time in ISO 8601 (the library's own
+/// message carries Unix seconds).
+fn waiting_message(error: &Error, retry_at: u64) -> String {
+    let at = iso8601::format(retry_at);
+    match error {
+        Error::ResendCooldown { .. } => format!("Another code can be sent at {at}"),
+        Error::TooManyCodesSent { .. } => format!("Too many codes were sent; try again at {at}"),
+        _ => format!("Too many attempts; try again at {at}"),
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         // The detail goes to the log, never to the client.
-        eprintln!("mfa-server: {error}");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Something went wrong on our side",
-        )
+        tracing::error!(%error, "database failure");
+        Self::internal()
     }
 }
 
@@ -185,7 +231,7 @@ impl IntoResponse for ApiError {
             "details": self.code,
         });
         if let (Some(at), Some(map)) = (self.retry_at, body.as_object_mut()) {
-            map.insert("retryAt".to_owned(), json!(at));
+            map.insert("retryAt".to_owned(), json!(iso8601::format(at)));
         }
         let mut response = (self.status, Json(body)).into_response();
         if let Some(at) = self.retry_at {

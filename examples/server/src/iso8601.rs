@@ -1,12 +1,15 @@
-//! Unix seconds as `2026-01-01T00:00:00Z`, the seeds' timestamp format.
+//! Unix seconds as `2026-01-01T00:00:00.000Z`: ISO 8601 in UTC with milliseconds,
+//! the seeds' timestamp format (seed 004's `enabledAt`). Every time in an answer,
+//! a message included, is written this way.
 
-/// `secs` as an ISO 8601 UTC timestamp.
-pub(crate) fn format(secs: u64) -> String {
+/// `secs` as an ISO 8601 UTC timestamp with milliseconds.
+#[must_use]
+pub fn format(secs: u64) -> String {
     let days = secs / 86_400;
     let rest = secs % 86_400;
     let (year, month, day) = civil_from_days(days);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
         rest / 3600,
         rest % 3600 / 60,
         rest % 60
@@ -31,9 +34,9 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 mod tests {
     #[test]
     fn known_instants() {
-        assert_eq!(super::format(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::format(1_767_225_600), "2026-01-01T00:00:00Z");
-        assert_eq!(super::format(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(super::format(1_566_656_122), "2019-08-24T14:15:22Z");
+        assert_eq!(super::format(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::format(1_767_225_600), "2026-01-01T00:00:00.000Z");
+        assert_eq!(super::format(951_782_400), "2000-02-29T00:00:00.000Z");
+        assert_eq!(super::format(1_566_656_122), "2019-08-24T14:15:22.000Z");
     }
 }

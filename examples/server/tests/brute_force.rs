@@ -9,14 +9,14 @@ mod support;
 use mfa_core::Account;
 use mfa_server::{Clock as _, ManualClock};
 use serde_json::{Value, json};
-use support::{T0, TestServer, temp_db};
+use support::{T0, TestServer, secs, temp_db};
 
 /// The default policy's lockout threshold and duration.
 const LOCKOUT_AFTER: u32 = 10;
 const LOCKOUT_SECONDS: u64 = 3600;
 
-fn stored_failures(server: &TestServer) -> u32 {
-    let json = server.state.store.load_state(1).unwrap().unwrap();
+async fn stored_failures(server: &TestServer) -> u32 {
+    let json = server.stored(1).await;
     serde_json::from_str::<Account>(&json).unwrap().failures()
 }
 
@@ -28,7 +28,7 @@ async fn login_token(server: &TestServer) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_codes_lock_the_account_at_the_limit_and_the_lockout_survives_a_restart() {
-    let db = temp_db("brute");
+    let db = temp_db("brute").await;
     let server = TestServer::start(&db, ManualClock::new(T0)).await;
     let session = server.register_and_sign_in("mallory").await;
     let (phone, _) = server.enrol_authenticator(&session).await;
@@ -52,8 +52,8 @@ async fn wrong_codes_lock_the_account_at_the_limit_and_the_lockout_survives_a_re
                 token = login_token(&server).await;
             }
             (429, "too_many_attempts") => {
-                let retry_at = body["retryAt"].as_u64().unwrap();
-                let failures = stored_failures(&server);
+                let retry_at = secs(&body["retryAt"]);
+                let failures = stored_failures(&server).await;
                 if retry_at >= server.clock.now() + LOCKOUT_SECONDS {
                     assert_eq!(failures, LOCKOUT_AFTER, "locked exactly at the limit");
                     break retry_at;
@@ -68,7 +68,7 @@ async fn wrong_codes_lock_the_account_at_the_limit_and_the_lockout_survives_a_re
                     .await;
                 assert_eq!(status, 429);
                 assert_eq!(
-                    stored_failures(&server),
+                    stored_failures(&server).await,
                     failures,
                     "no guess during a delay"
                 );
@@ -79,7 +79,7 @@ async fn wrong_codes_lock_the_account_at_the_limit_and_the_lockout_survives_a_re
             (400, "mfa_token_expired") => token = login_token(&server).await,
             other => panic!("unexpected answer {other:?}: {body}"),
         }
-        assert!(stored_failures(&server) <= LOCKOUT_AFTER);
+        assert!(stored_failures(&server).await <= LOCKOUT_AFTER);
     };
     assert!(throttled >= 1, "delays come before the lockout");
 
@@ -97,7 +97,7 @@ async fn wrong_codes_lock_the_account_at_the_limit_and_the_lockout_survives_a_re
         .await;
     assert_eq!(status, 429, "still locked after the restart: {body}");
     assert_eq!(body["details"], "too_many_attempts");
-    assert_eq!(body["retryAt"].as_u64(), Some(locked_until));
+    assert_eq!(secs(&body["retryAt"]), locked_until);
 
     // After the lockout, the right code signs in.
     server.clock.advance(61);

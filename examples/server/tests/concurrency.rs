@@ -14,7 +14,7 @@ const CLIENTS: usize = 32;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_same_code_sent_by_many_clients_at_once_signs_in_exactly_once() {
-    let server = TestServer::start(&temp_db("race"), ManualClock::new(T0)).await;
+    let server = TestServer::start(&temp_db("race").await, ManualClock::new(T0)).await;
     let session = server.register_and_sign_in("eve").await;
     let (phone, _) = server.enrol_authenticator(&session).await;
     server.clock.advance(30);
@@ -62,7 +62,7 @@ async fn the_same_code_sent_by_many_clients_at_once_signs_in_exactly_once() {
 
     // The stored record decodes, its version is the row's, no failure was counted
     // for the losers of the race, and the next time step signs in normally.
-    let json = server.state.store.load_state(1).unwrap().unwrap();
+    let json = server.stored(1).await;
     let account: Account = serde_json::from_str(&json).unwrap();
     assert_eq!(account.failures(), 0, "losing a race is not a wrong guess");
     server.clock.advance(30);

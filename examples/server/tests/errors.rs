@@ -13,12 +13,12 @@ use mfa_core::Account;
 use mfa_core::account::{LockState, MfaPolicy, ThrottlePolicy};
 use mfa_server::{Clock as _, ManualClock};
 use serde_json::{Value, json};
-use support::{Phone, T0, TestServer, temp_db, verify_login};
+use support::{Phone, T0, TestServer, at, temp_db, verify_login};
 
 /// Checks an error answer: the status, and the body's reason phrase, status number,
 /// machine code and a non-empty message.
 #[track_caller]
-fn assert_error(answer: &(u16, Value), status: u16, details: &str) {
+pub fn assert_error(answer: &(u16, Value), status: u16, details: &str) {
     let (got, body) = answer;
     assert_eq!(*got, status, "{body}");
     let reason = match status {
@@ -26,7 +26,10 @@ fn assert_error(answer: &(u16, Value), status: u16, details: &str) {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        405 => "Method Not Allowed",
         409 => "Conflict",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
         423 => "Locked",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
@@ -42,7 +45,11 @@ fn assert_error(answer: &(u16, Value), status: u16, details: &str) {
 }
 
 async fn start(name: &str) -> TestServer {
-    TestServer::start(&temp_db(&format!("errors-{name}")), ManualClock::new(T0)).await
+    TestServer::start(
+        &temp_db(&format!("errors-{name}")).await,
+        ManualClock::new(T0),
+    )
+    .await
 }
 
 /// A user with the authenticator enabled (confirmed at the current time step): the
@@ -146,16 +153,34 @@ async fn registering_a_taken_username_is_409_username_taken() {
         .post(
             "/api/auth/register",
             None,
-            json!({ "username": "ann", "password": "another" }),
+            json!({ "username": "ann", "password": "another password" }),
         )
         .await;
     assert_error(&answer, 409, "username_taken");
+    // The same name in other case or width is the same name.
+    for same in ["ANN", "Ａｎｎ"] {
+        let answer = server
+            .post(
+                "/api/auth/register",
+                None,
+                json!({ "username": same, "password": "another password" }),
+            )
+            .await;
+        assert_error(&answer, 409, "username_taken");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn registering_an_empty_username_or_password_is_400_bad_request() {
+async fn registering_a_refused_username_or_a_short_password_is_400() {
     let server = start("empty").await;
-    for (username, password) in [("", "correct horse"), ("   ", "correct horse"), ("ann", "")] {
+    let cases = [
+        ("", "correct horse", "invalid_username"),
+        ("   ", "correct horse", "invalid_username"),
+        ("ann\u{0}", "correct horse", "invalid_username"),
+        ("ann", "", "weak_password"),
+        ("ann", "seven77", "weak_password"),
+    ];
+    for (username, password, details) in cases {
         let answer = server
             .post(
                 "/api/auth/register",
@@ -163,7 +188,7 @@ async fn registering_an_empty_username_or_password_is_400_bad_request() {
                 json!({ "username": username, "password": password }),
             )
             .await;
-        assert_error(&answer, 400, "bad_request");
+        assert_error(&answer, 400, details);
     }
 }
 
@@ -209,7 +234,7 @@ async fn email_setup_with_a_malformed_address_is_400_invalid_destination() {
         )
         .await;
     assert_error(&answer, 400, "invalid_destination");
-    assert_eq!(server.state.store.messages_to("not-an-address").unwrap(), 0);
+    assert_eq!(server.messages_to("not-an-address"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,7 +446,7 @@ async fn after_three_free_failures_the_next_attempt_is_429_with_retry_at() {
     let right = phone.code(server.clock.now());
     let answer = verify_login(&server, &token, &right).await;
     assert_error(&answer, 429, "too_many_attempts");
-    assert_eq!(answer.1["retryAt"], json!(T0 + 30), "{}", answer.1);
+    assert_eq!(answer.1["retryAt"], at(T0 + 30), "{}", answer.1);
     // At retryAt it is.
     server.clock.advance(10);
     let (status, signed_in) = verify_login(&server, &token, &right).await;
@@ -473,12 +498,12 @@ async fn during_a_lockout_the_password_step_is_429_too_many_attempts() {
         )
         .await;
     assert_error(&answer, 429, "too_many_attempts");
-    assert_eq!(answer.1["retryAt"], json!(locked_until), "{}", answer.1);
+    assert_eq!(answer.1["retryAt"], at(locked_until), "{}", answer.1);
     let answer = server
         .post("/identity/mfa/disable", Some(&session), json!({}))
         .await;
     assert_error(&answer, 429, "too_many_attempts");
-    assert_eq!(answer.1["retryAt"], json!(locked_until), "{}", answer.1);
+    assert_eq!(answer.1["retryAt"], at(locked_until), "{}", answer.1);
 }
 
 // ---- disable and regenerate ----
@@ -549,20 +574,20 @@ async fn resending_an_email_code_within_a_minute_is_429_resend_cooldown() {
     let server = start("cooldown").await;
     let (_session, address) = email_user(&server, "ann").await;
     let token = login_token(&server, "ann").await;
-    let sent = server.state.store.messages_to(&address).unwrap();
+    let sent = server.messages_to(&address);
     let resend = || server.post("/identity/mfa/resend", None, json!({ "mfaToken": token }));
     for wait in [0, 59] {
         server.clock.advance(wait);
         let answer = resend().await;
         assert_error(&answer, 429, "resend_cooldown");
-        assert_eq!(answer.1["retryAt"], json!(T0 + 60), "{}", answer.1);
+        assert_eq!(answer.1["retryAt"], at(T0 + 60), "{}", answer.1);
         assert!(answer.1.get("retryAfter").is_none(), "{}", answer.1);
     }
-    assert_eq!(server.state.store.messages_to(&address).unwrap(), sent);
+    assert_eq!(server.messages_to(&address), sent);
     server.clock.advance(1);
     let (status, body) = resend().await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(server.state.store.messages_to(&address).unwrap(), sent + 1);
+    assert_eq!(server.messages_to(&address), sent + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -595,14 +620,14 @@ async fn the_eleventh_code_in_an_hour_is_withheld_and_resending_it_is_429_too_ma
         server.clock.advance(10);
         login_token(&server, "ann").await;
     }
-    assert_eq!(server.state.store.messages_to(&address).unwrap(), 10);
+    assert_eq!(server.messages_to(&address), 10);
     server.clock.advance(10);
     // The sign-in begins all the same, saying why no code came.
     let pending = server.password_step("ann").await;
-    let withheld = json!({ "reason": "send_limit", "retryAt": T0 + 3_600 });
+    let withheld = json!({ "reason": "send_limit", "retryAt": at(T0 + 3_600) });
     assert_eq!(pending["deliveryWithheld"], withheld, "{pending}");
     assert_eq!(pending["backupCodesAccepted"], true, "{pending}");
-    assert_eq!(server.state.store.messages_to(&address).unwrap(), 10);
+    assert_eq!(server.messages_to(&address), 10);
     let token = pending["mfaToken"].as_str().unwrap();
     // No code to check: not a failure, and waiting alone does not help.
     let answer = verify_login(&server, token, "123456").await;
@@ -612,8 +637,8 @@ async fn the_eleventh_code_in_an_hour_is_withheld_and_resending_it_is_429_too_ma
         .post("/identity/mfa/resend", None, json!({ "mfaToken": token }))
         .await;
     assert_error(&answer, 429, "too_many_codes_sent");
-    assert_eq!(answer.1["retryAt"], json!(T0 + 3_600), "{}", answer.1);
-    assert_eq!(server.state.store.messages_to(&address).unwrap(), 10);
+    assert_eq!(answer.1["retryAt"], at(T0 + 3_600), "{}", answer.1);
+    assert_eq!(server.messages_to(&address), 10);
     // Every other prompt on the default method says so too.
     for path in [
         "/identity/mfa/disable",
@@ -633,7 +658,7 @@ async fn the_eleventh_code_in_an_hour_is_withheld_and_resending_it_is_429_too_ma
     assert_eq!(status, 200, "{setup}");
     assert_eq!(setup["stepUp"]["method"], "email", "{setup}");
     assert_eq!(setup["stepUp"]["deliveryWithheld"], withheld, "{setup}");
-    assert_eq!(server.state.store.messages_to(&address).unwrap(), 10);
+    assert_eq!(server.messages_to(&address), 10);
     // After the hour, a sign-in sends its code again, and it works.
     server.clock.advance(T0 + 3_600 - server.clock.now());
     let pending = server.password_step("ann").await;
@@ -661,26 +686,26 @@ async fn a_sign_in_during_a_delay_withholds_the_email_code_until_retry_at() {
         let answer = verify_login(&server, &token, &wrong).await;
         assert_error(&answer, 401, "invalid_code");
     }
-    let sent = server.state.store.messages_to(&address).unwrap();
+    let sent = server.messages_to(&address);
     server.clock.advance(10);
     // A new sign-in begins, but its code is not sent during the delay.
     let pending = server.password_step("ann").await;
     assert_eq!(
         pending["deliveryWithheld"],
-        json!({ "reason": "throttled", "retryAt": T0 + 30 }),
+        json!({ "reason": "throttled", "retryAt": at(T0 + 30) }),
         "{pending}"
     );
-    assert_eq!(server.state.store.messages_to(&address).unwrap(), sent);
+    assert_eq!(server.messages_to(&address), sent);
     let token = pending["mfaToken"].as_str().unwrap();
     let resend = || server.post("/identity/mfa/resend", None, json!({ "mfaToken": token }));
     let answer = resend().await;
     assert_error(&answer, 429, "too_many_attempts");
-    assert_eq!(answer.1["retryAt"], json!(T0 + 30), "{}", answer.1);
+    assert_eq!(answer.1["retryAt"], at(T0 + 30), "{}", answer.1);
     // At retryAt the resend sends the sign-in's first code, and it signs in.
     server.clock.advance(20);
     let (status, body) = resend().await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(server.state.store.messages_to(&address).unwrap(), sent + 1);
+    assert_eq!(server.messages_to(&address), sent + 1);
     let (status, signed_in) = verify_login(&server, token, &server.last_code_to(&address)).await;
     assert_eq!(status, 200, "{signed_in}");
 }
@@ -700,7 +725,7 @@ async fn every_429_carries_retry_at_and_a_retry_after_header_in_seconds_from_now
         (status, body["details"].as_str()),
         (429, Some("resend_cooldown"))
     );
-    assert_eq!(body["retryAt"], json!(T0 + 60), "{body}");
+    assert_eq!(body["retryAt"], at(T0 + 60), "{body}");
     assert_eq!(retry_after, Some(45));
 
     // too_many_attempts: four wrong codes start a 30 s delay.
@@ -717,7 +742,7 @@ async fn every_429_carries_retry_at_and_a_retry_after_header_in_seconds_from_now
         (status, body["details"].as_str()),
         (429, Some("too_many_attempts"))
     );
-    assert_eq!(body["retryAt"], json!(delay_ends), "{body}");
+    assert_eq!(body["retryAt"], at(delay_ends), "{body}");
     assert_eq!(retry_after, Some(1));
 
     // too_many_codes_sent: spend the hour's budget on sign-ins (the confirmation and
@@ -737,7 +762,7 @@ async fn every_429_carries_retry_at_and_a_retry_after_header_in_seconds_from_now
         (status, body["details"].as_str()),
         (429, Some("too_many_codes_sent"))
     );
-    assert_eq!(body["retryAt"], json!(budget_back), "{body}");
+    assert_eq!(body["retryAt"], at(budget_back), "{body}");
     assert_eq!(retry_after, Some(budget_back - server.clock.now()));
 }
 
@@ -747,9 +772,12 @@ async fn a_hard_locked_account_answers_423_mfa_locked_until_unlocked() {
     let policy = MfaPolicy::default()
         .with_issuer("mfa-server")
         .with_throttle(throttle);
-    let server =
-        TestServer::start_with_policy(&temp_db("errors-hard-lock"), ManualClock::new(T0), policy)
-            .await;
+    let server = TestServer::start_with_policy(
+        &temp_db("errors-hard-lock").await,
+        ManualClock::new(T0),
+        policy,
+    )
+    .await;
     let (session, phone, codes) = authenticator_user(&server, "ann").await;
     let token = login_token(&server, "ann").await;
     // The third consecutive failure hard-locks the second factor.
@@ -757,12 +785,11 @@ async fn a_hard_locked_account_answers_423_mfa_locked_until_unlocked() {
         let answer = verify_login(&server, &token, &wrong_code(&phone, server.clock.now())).await;
         assert_error(&answer, 401, "invalid_code");
     }
-    let lock_state = |server: &TestServer| {
-        let json = server.state.store.load_state(1).unwrap().unwrap();
-        let account: Account = serde_json::from_str(&json).unwrap();
+    async fn lock_state(server: &TestServer) -> LockState {
+        let account: Account = serde_json::from_str(&server.stored(1).await).unwrap();
         server.state.mfa.lock_state(&account, server.clock.now())
-    };
-    assert_eq!(lock_state(&server), LockState::HardLocked);
+    }
+    assert_eq!(lock_state(&server).await, LockState::HardLocked);
 
     // No code is looked at, not even the right one or a backup code, and nothing
     // says when: waiting does not help.
@@ -806,9 +833,11 @@ async fn a_hard_locked_account_answers_423_mfa_locked_until_unlocked() {
     }
 
     // A privileged unlock (the support desk) restores the user's factors.
-    let outcome = mfa_server::flow::run(&server.state, 1, |account, now| {
+    let support_desk = mfa_server::flow::Actor::SigningIn(1);
+    let outcome = mfa_server::flow::run(&server.state, support_desk, |account, now| {
         server.state.mfa.unlock(account, now)
     })
+    .await
     .unwrap();
     assert_eq!(outcome.result, Ok(3));
     assert!(
@@ -819,7 +848,7 @@ async fn a_hard_locked_account_answers_423_mfa_locked_until_unlocked() {
         "{:?}",
         outcome.events
     );
-    assert_eq!(lock_state(&server), LockState::Open);
+    assert_eq!(lock_state(&server).await, LockState::Open);
     let token = login_token(&server, "ann").await;
     let (status, signed_in) = verify_login(&server, &token, &right).await;
     assert_eq!(status, 200, "{signed_in}");
@@ -880,7 +909,7 @@ async fn a_resend_cooldown_sets_the_retry_after_header() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_that_is_missing_a_field_or_is_not_json_is_400_bad_request() {
+async fn a_body_that_is_missing_a_field_is_400_and_one_that_is_not_json_is_415() {
     let server = start("bodies").await;
     let answer = server
         .post(
@@ -905,7 +934,7 @@ async fn a_body_that_is_missing_a_field_or_is_not_json_is_400_bad_request() {
         response.status().as_u16(),
         response.json::<Value>().await.unwrap(),
     );
-    assert_error(&answer, 400, "bad_request");
+    assert_error(&answer, 415, "unsupported_media_type");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -930,23 +959,13 @@ async fn the_bearer_scheme_is_case_insensitive() {
 async fn an_edited_record_is_500_corrupt_record_and_stays_as_it_was() {
     let server = start("corrupt-record").await;
     let (_session, _phone, _codes) = authenticator_user(&server, "ann").await;
-    let user = server
-        .state
-        .store
-        .credentials("ann")
-        .unwrap()
-        .expect("registered")
-        .user;
-    let account = server.account("ann");
+    let user = server.user("ann").await;
+    let account = server.account("ann").await;
     let mut edited = serde_json::to_value(&account).unwrap();
     edited["default"] = json!("sms");
     let edited = edited.to_string();
     let version = account.version();
-    server
-        .state
-        .store
-        .save_state(user, version, version, &edited, &[])
-        .unwrap();
+    server.overwrite(user, version, &edited).await;
     let answer = server
         .post(
             "/api/auth/login",
@@ -955,6 +974,6 @@ async fn an_edited_record_is_500_corrupt_record_and_stays_as_it_was() {
         )
         .await;
     assert_error(&answer, 500, "corrupt_record");
-    let stored = server.state.store.load_state(user).unwrap().unwrap();
+    let stored = server.stored(user).await;
     assert_eq!(stored, edited, "nothing was written over the row");
 }

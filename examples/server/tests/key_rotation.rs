@@ -77,12 +77,12 @@ fn codes(body: &Value) -> Vec<String> {
 /// A code under a key the ring no longer holds: 500 `server_key_mismatch`, and the
 /// stored record unchanged (no failure counted, no version step, no code spent).
 async fn refused_for_a_dropped_key(server: &TestServer, user: &str, token: &Value, code: &str) {
-    let before = server.account(user);
+    let before = server.account(user).await;
     let (status, body) = verify_login(server, token, code).await;
     assert_eq!(status, 500, "{body}");
     assert_eq!(body["details"], "server_key_mismatch", "{body}");
     assert_eq!(body["code"], 500);
-    let after = server.account(user);
+    let after = server.account(user).await;
     assert_eq!(after.failures(), 0, "{user}: not counted as a wrong code");
     assert_eq!(after.version(), before.version(), "{user}: nothing stored");
     assert_eq!(
@@ -94,7 +94,7 @@ async fn refused_for_a_dropped_key(server: &TestServer, user: &str, token: &Valu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_key_rotates_across_restarts_with_users_mid_flow() {
-    let db = temp_db("rotation");
+    let db = temp_db("rotation").await;
     let clock = ManualClock::new(T0);
 
     // Ring {1}. Alice enrols an authenticator and keeps her backup codes; Bob
@@ -120,7 +120,7 @@ async fn the_key_rotates_across_restarts_with_users_mid_flow() {
     let dave_code_under_1 = server.last_code_to("dave@example.com");
 
     for user in ["alice", "bob", "carol", "dave"] {
-        assert_eq!(server.account(user).key_ids(), [1], "{user}");
+        assert_eq!(server.account(user).await.key_ids(), [1], "{user}");
     }
     server.stop().await;
 
@@ -136,7 +136,7 @@ async fn the_key_rotates_across_restarts_with_users_mid_flow() {
     assert_eq!(signed_in["backupCodesRemaining"], 9);
     let alice = signed_in["token"].as_str().unwrap().to_owned();
     assert_eq!(
-        server.account("alice").key_ids(),
+        server.account("alice").await.key_ids(),
         [1, 2],
         "backup codes under 1, her secret sealed again under 2 by the sign-in"
     );
@@ -150,13 +150,13 @@ async fn the_key_rotates_across_restarts_with_users_mid_flow() {
     // are new, so hashed under key 2.
     let carol_backup =
         confirm_email_setup(&server, &carol, &carol_setup, "carol@example.com").await;
-    assert_eq!(server.account("carol").key_ids(), [2]);
+    assert_eq!(server.account("carol").await.key_ids(), [2]);
 
     // A new sign-in's code is hashed under key 2; Bob's backup codes stay under 1.
     let bob_login = server.password_step("bob").await["mfaToken"].clone();
     let bob_code_under_2 = server.last_code_to("bob@example.com");
     assert_eq!(
-        server.account("bob").key_ids(),
+        server.account("bob").await.key_ids(),
         [1, 2],
         "backup codes under 1, the new code under 2"
     );
@@ -179,8 +179,8 @@ async fn the_key_rotates_across_restarts_with_users_mid_flow() {
         .await;
     assert_eq!(status, 200, "{fresh}");
     let alice_backup = codes(&fresh);
-    assert_eq!(server.account("alice").key_ids(), [2]);
-    assert_eq!(server.account("dave").key_ids(), [1], "untouched");
+    assert_eq!(server.account("alice").await.key_ids(), [2]);
+    assert_eq!(server.account("dave").await.key_ids(), [1], "untouched");
     server.stop().await;
 
     // Restart with ring {3 current, 2 retired}: key 1 is dropped.
@@ -193,7 +193,7 @@ async fn the_key_rotates_across_restarts_with_users_mid_flow() {
     let (status, signed_in) = verify_login(&server, &bob_login, &bob_code_under_2).await;
     assert_eq!(status, 200, "{signed_in}");
     assert_eq!(signed_in["method"], "email");
-    assert_eq!(server.account("bob").failures(), 0);
+    assert_eq!(server.account("bob").await.failures(), 0);
 
     // Dave's record was never touched under ring {2, 1}: his secrets are still
     // sealed under key 1, so with key 1 dropped nothing about him opens (this is
@@ -210,7 +210,7 @@ async fn the_key_rotates_across_restarts_with_users_mid_flow() {
         .await;
     assert_eq!(status, 500, "{resent}");
     assert_eq!(resent["details"], "server_key_mismatch", "{resent}");
-    assert_eq!(server.account("dave").key_ids(), [1]);
+    assert_eq!(server.account("dave").await.key_ids(), [1]);
 
     // Alice's regenerated codes and Carol's first ones are under key 2: they work.
     let pending = server.password_step("alice").await;
@@ -219,7 +219,7 @@ async fn the_key_rotates_across_restarts_with_users_mid_flow() {
     assert_eq!(signed_in["backupCodesRemaining"], 9);
     let pending = server.password_step("carol").await;
     assert_eq!(
-        server.account("carol").key_ids(),
+        server.account("carol").await.key_ids(),
         [2, 3],
         "backup codes under 2, the new code under 3"
     );

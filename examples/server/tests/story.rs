@@ -12,7 +12,7 @@ use support::{T0, TestServer, temp_db};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enrol_sign_in_switch_resend_backup_code_disable() {
-    let server = TestServer::start(&temp_db("story"), ManualClock::new(T0)).await;
+    let server = TestServer::start(&temp_db("story").await, ManualClock::new(T0)).await;
     let session = server.register_and_sign_in("jane").await;
 
     // Enrolment: the first method returns ten backup codes, shown once.
@@ -45,10 +45,7 @@ async fn enrol_sign_in_switch_resend_backup_code_disable() {
         .await;
     assert_eq!(status, 200, "{started}");
     assert_eq!(started["stepUp"]["method"], "authenticator");
-    assert_eq!(
-        server.state.store.messages_to("jane@example.com").unwrap(),
-        0
-    );
+    assert_eq!(server.messages_to("jane@example.com"), 0);
     server.clock.advance(30);
     let (status, material) = server
         .post(
@@ -101,10 +98,7 @@ async fn enrol_sign_in_switch_resend_backup_code_disable() {
         .await;
     assert_eq!(status, 200, "{resent}");
     let second = server.last_code_to("jane@example.com");
-    assert_eq!(
-        server.state.store.messages_to("jane@example.com").unwrap(),
-        3
-    );
+    assert_eq!(server.messages_to("jane@example.com"), 3);
     let (status, signed_in) = server
         .post(
             "/identity/mfa/login/verify",
@@ -166,7 +160,7 @@ async fn enrol_sign_in_switch_resend_backup_code_disable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_codes_regenerate_behind_a_code_and_retire_the_old_set() {
-    let server = TestServer::start(&temp_db("regenerate"), ManualClock::new(T0)).await;
+    let server = TestServer::start(&temp_db("regenerate").await, ManualClock::new(T0)).await;
     let session = server.register_and_sign_in("ada").await;
     let (phone, old_codes) = server.enrol_authenticator(&session).await;
 

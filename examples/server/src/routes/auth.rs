@@ -1,48 +1,72 @@
-//! The first factor (a stub) and the start of the second: `POST /api/auth/register`
-//! and `POST /api/auth/login`.
+//! The first factor and the session around it: `POST /api/auth/register`,
+//! `POST /api/auth/login` (which leads into the second factor when MFA is on) and
+//! `POST /api/auth/logout`.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use mfa_core::account::LoginStart;
-use rand::Rng as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use zeroize::Zeroizing;
 
-use crate::body::Body;
+use crate::audit::server_entry;
+use crate::body::{Body, Limits, at_most};
+use crate::client::ClientAddress;
 use crate::error::ApiError;
+use crate::flow::{self, Actor};
+use crate::limits::PasswordAttempt;
+use crate::session::{self, SignedIn};
 use crate::state::AppState;
-use crate::{flow, password, session};
+use crate::{password, username};
+
+/// The longest username accepted before normalisation, in bytes.
+const MAX_USERNAME_BYTES: usize = 256;
 
 /// `{"username", "password"}`.
 #[derive(Deserialize)]
 pub struct Credentials {
-    /// The name to sign in with.
+    /// The name to sign in with (normalised: see [`username`](crate::username)).
     pub username: String,
-    /// The password (stub: salted SHA-256).
-    pub password: String,
+    /// The password; wiped from memory when the request is done.
+    pub password: Zeroizing<String>,
 }
 
-/// `POST /api/auth/register`: creates a user. 201 `{"userId"}`, 409 when the name is
-/// taken.
+impl Limits for Credentials {
+    fn check(&self) -> Result<(), ApiError> {
+        at_most("username", &self.username, MAX_USERNAME_BYTES)?;
+        at_most("password", &self.password, password::MAX_BYTES)
+    }
+}
+
+/// `POST /api/auth/register`: creates a user. 201 `{"userId", "username"}` (the
+/// name as stored).
 ///
 /// # Errors
-/// 400 for an empty name or password, 409 for a taken name.
+/// `invalid_username` (400), `weak_password` (400: fewer than 8 characters),
+/// `username_taken` (409).
 pub async fn register(
     State(state): State<AppState>,
     Body(body): Body<Credentials>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if body.username.trim().is_empty() || body.password.is_empty() {
-        return Err(ApiError::bad_request("username and password are required"));
+    let name = username::normalise(&body.username)?;
+    if body.password.chars().count() < password::MIN_CHARS {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "weak_password",
+            format!("A password has at least {} characters", password::MIN_CHARS),
+        ));
     }
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let hash = password::hash(&salt, &body.password);
+    let hash = state.passwords.hash(&body.password).await?;
     match state
         .store
-        .create_user(body.username.trim(), &salt, &hash)?
+        .create_user(&name, &hash, state.clock.now())
+        .await?
     {
-        Some(id) => Ok((StatusCode::CREATED, Json(json!({ "userId": id })))),
+        Some(id) => Ok((
+            StatusCode::CREATED,
+            Json(json!({ "userId": id, "username": name })),
+        )),
         None => Err(ApiError::new(
             StatusCode::CONFLICT,
             "username_taken",
@@ -51,17 +75,20 @@ pub async fn register(
     }
 }
 
-/// `POST /api/auth/login`: checks the password, then either signs in (`{"token"}`)
-/// or answers the pending second factor (`{"status": "pending_mfa", "mfaToken",
-/// "method", "methods", "hint", "expiresAt"}`), sending an email/SMS code first
-/// when that is the default method, or saying why it was not sent
-/// (`deliveryWithheld`).
+/// `POST /api/auth/login`: checks the password, then either signs in (`{"status":
+/// "signed_in", "token"}`) or answers the pending second factor (`{"status":
+/// "pending_mfa", "mfaToken", "method", "methods", "hint", "expiresAt"}`), sending
+/// an email/SMS code first when that is the default method, or saying why it was
+/// not sent (`deliveryWithheld`).
 ///
 /// # Errors
-/// 401 `invalid_credentials`; `too_many_attempts` (429) during a lockout;
+/// 401 `invalid_credentials` (an unknown name and a wrong password answer alike,
+/// after the same work); `too_many_attempts` (429) when the account's or the
+/// client address's password attempts are spent, or during an MFA lockout;
 /// `mfa_locked` (423) when the second factor is hard-locked.
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     Body(body): Body<Credentials>,
 ) -> Result<Json<Value>, ApiError> {
     let refused = || {
@@ -71,28 +98,84 @@ pub async fn login(
             "Wrong username or password",
         )
     };
-    let found = state
-        .store
-        .credentials(body.username.trim())?
-        .ok_or_else(refused)?;
-    if !password::matches(&found.salt, &found.password_hash, &body.password) {
+    // A name the profile refuses was never registered: the same answer.
+    let Ok(name) = username::normalise(&body.username) else {
         return Err(refused());
-    }
+    };
+    let attempt = PasswordAttempt::begin(&state, &name, client, state.clock.now()).await?;
+    let found = state.store.credentials(&name).await?;
+    let checked = state
+        .passwords
+        .check(
+            found.as_ref().map(|c| c.password_hash.as_str()),
+            &body.password,
+        )
+        .await?;
+    let Some(found) = found.filter(|_| checked.matches) else {
+        return Err(refused());
+    };
+    attempt.succeeded(&state).await?;
     let user = found.user;
-    let outcome = flow::run(&state, user, |account, now| {
+    if checked.outdated {
+        let hash = state.passwords.hash(&body.password).await?;
+        state.store.set_password_hash(user, &hash).await?;
+    }
+    let outcome = flow::run(&state, Actor::SigningIn(user), |account, now| {
         state.mfa.begin_login(account, &mut rand::rng(), now)
-    })?;
+    })
+    .await?;
     match outcome.result? {
         LoginStart::NotRequired => Ok(Json(json!({
             "status": "signed_in",
-            "token": session::open(&state, user)?,
+            "token": signed_in(&state, user, "password").await?,
         }))),
         LoginStart::Required(login) => {
-            let mut body = super::challenge_opened(&state, user, login)?;
+            let mut body = super::challenge_opened(&state, user, login).await?;
             if let Some(map) = body.as_object_mut() {
                 map.insert("status".to_owned(), json!("pending_mfa"));
             }
             Ok(Json(body))
         }
     }
+}
+
+/// Opens a session for `user`, signed in `with` (`password`, `authenticator`,
+/// `backup_code`, …), and records it in the audit trail.
+///
+/// # Errors
+/// The database's.
+pub(crate) async fn signed_in(
+    state: &AppState,
+    user: crate::store::UserId,
+    with: &str,
+) -> Result<String, ApiError> {
+    let token = session::open(state, user).await?;
+    let entry = server_entry(
+        user,
+        state.clock.now(),
+        "signed_in",
+        json!({ "with": with }),
+    );
+    state
+        .store
+        .append_audit(std::slice::from_ref(&entry))
+        .await?;
+    Ok(token)
+}
+
+/// `POST /api/auth/logout` (signed in): ends this session. `{"message"}`.
+///
+/// # Errors
+/// `unauthorized` (401) without a live session.
+pub async fn logout(
+    State(state): State<AppState>,
+    session: SignedIn,
+) -> Result<Json<Value>, ApiError> {
+    state.store.delete_session(&session.token_hash).await?;
+    let entry = server_entry(session.user, state.clock.now(), "signed_out", json!({}));
+    state
+        .store
+        .append_audit(std::slice::from_ref(&entry))
+        .await?;
+    Ok(Json(json!({ "message": "Signed out" })))
 }

@@ -8,10 +8,10 @@ use mfa_core::account::{Disable, DisableScope, Method};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{TokenAndCode, names, own_challenge};
-use crate::body::Body;
+use super::{MAX_METHOD_BYTES, TokenAndCode, names, own_challenge};
+use crate::body::{Body, Limits, at_most_opt};
 use crate::error::ApiError;
-use crate::flow;
+use crate::flow::{self, Actor};
 use crate::session::SignedIn;
 use crate::state::AppState;
 
@@ -22,6 +22,12 @@ pub struct DisableRequest {
     pub method: Option<String>,
 }
 
+impl Limits for DisableRequest {
+    fn check(&self) -> Result<(), ApiError> {
+        at_most_opt("method", self.method.as_deref(), MAX_METHOD_BYTES)
+    }
+}
+
 /// `POST /identity/mfa/disable` (signed in): asks for a code of the default method
 /// (with `deliveryWithheld` when its email/SMS code was not sent).
 ///
@@ -30,39 +36,39 @@ pub struct DisableRequest {
 /// `too_many_attempts` (429), `mfa_locked` (423).
 pub async fn begin(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    session: SignedIn,
     Body(body): Body<DisableRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let scope = match body.method.as_deref() {
         None | Some("all") => DisableScope::Everything,
         Some(name) => DisableScope::Method(Method::parse(name)?),
     };
-    let outcome = flow::run(&state, user, |account, now| {
+    let outcome = flow::run(&state, Actor::Session(&session), |account, now| {
         state
             .mfa
             .begin_disable(account, scope, &mut rand::rng(), now)
-    })?;
-    Ok(Json(super::challenge_opened(
-        &state,
-        user,
-        outcome.result?,
-    )?))
+    })
+    .await?;
+    Ok(Json(
+        super::challenge_opened(&state, session.user, outcome.result?).await?,
+    ))
 }
 
 /// `POST /identity/mfa/disable/verify` (signed in): `{"message", "disabled",
-/// "mfaMethods"}`.
+/// "mfaMethods"}`. The user's other sessions end.
 ///
 /// # Errors
 /// As a sign-in's verify, with 400 for a wrong code.
 pub async fn verify(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    session: SignedIn,
     Body(body): Body<TokenAndCode>,
 ) -> Result<Json<Value>, ApiError> {
-    let token = own_challenge::<Disable>(&state, &body.mfa_token, user)?;
-    let outcome = flow::run(&state, user, |account, now| {
+    let token = own_challenge::<Disable>(&state, &body.mfa_token, session.user).await?;
+    let outcome = flow::run(&state, Actor::Session(&session), |account, now| {
         state.mfa.verify_disable(account, &token, &body.code, now)
-    })?;
+    })
+    .await?;
     let disabled = outcome.result?;
     Ok(Json(json!({
         "message": if disabled.methods.is_empty() {

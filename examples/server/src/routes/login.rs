@@ -8,11 +8,11 @@ use mfa_core::account::{Login, Method, VerifiedWith};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::TokenAndCode;
-use crate::body::Body;
+use super::{MAX_METHOD_BYTES, MAX_TOKEN_BYTES, TokenAndCode};
+use crate::body::{Body, Limits, at_most};
 use crate::error::ApiError;
+use crate::flow::{self, Actor};
 use crate::state::AppState;
-use crate::{flow, session};
 
 /// `{"mfaToken", "method"}`.
 #[derive(Deserialize)]
@@ -22,6 +22,13 @@ pub struct SwitchRequest {
     pub mfa_token: String,
     /// The method to answer with instead.
     pub method: String,
+}
+
+impl Limits for SwitchRequest {
+    fn check(&self) -> Result<(), ApiError> {
+        at_most("mfaToken", &self.mfa_token, MAX_TOKEN_BYTES)?;
+        at_most("method", &self.method, MAX_METHOD_BYTES)
+    }
 }
 
 /// `POST /identity/mfa/login/switch`: asks for another enabled method's code (and
@@ -36,14 +43,15 @@ pub async fn switch(
     Body(body): Body<SwitchRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let method = Method::parse(&body.method)?;
-    let (token, user) = flow::locate::<Login>(&state, &body.mfa_token)?;
-    let outcome = flow::run(&state, user, |account, now| {
+    let (token, user) = flow::locate::<Login>(&state, &body.mfa_token).await?;
+    let outcome = flow::run(&state, Actor::SigningIn(user), |account, now| {
         state
             .mfa
             .switch_method(account, &token, method, &mut rand::rng(), now)
-    })?;
+    })
+    .await?;
     let mut prompt = outcome.result?;
-    super::send(&state, user, prompt.take_delivery())?;
+    super::send(&state, user, prompt.take_delivery()).await?;
     Ok(Json(super::pending(&body.mfa_token, &prompt)))
 }
 
@@ -61,19 +69,23 @@ pub async fn verify(
     State(state): State<AppState>,
     Body(body): Body<TokenAndCode>,
 ) -> Result<Json<Value>, ApiError> {
-    let (token, user) = flow::locate::<Login>(&state, &body.mfa_token)?;
-    let outcome = flow::run(&state, user, |account, now| {
+    let (token, user) = flow::locate::<Login>(&state, &body.mfa_token).await?;
+    let outcome = flow::run(&state, Actor::SigningIn(user), |account, now| {
         state.mfa.verify_login(account, &token, &body.code, now)
-    })?;
+    })
+    .await?;
     let verified = outcome.result.map_err(ApiError::at_login)?;
-    let session = session::open(&state, user)?;
-    Ok(Json(match verified.with {
-        VerifiedWith::Method(method) => json!({ "token": session, "method": method.name() }),
-        VerifiedWith::BackupCode { remaining } => json!({
-            "token": session,
-            "method": "backup_code",
-            "backupCodesRemaining": remaining,
-        }),
-        _ => json!({ "token": session }),
-    }))
+    let with = match verified.with {
+        VerifiedWith::Method(method) => method.name(),
+        VerifiedWith::BackupCode { .. } => "backup_code",
+        _ => "second_factor",
+    };
+    let session = super::auth::signed_in(&state, user, with).await?;
+    let mut answer = json!({ "status": "signed_in", "token": session, "method": with });
+    if let (VerifiedWith::BackupCode { remaining }, Some(map)) =
+        (verified.with, answer.as_object_mut())
+    {
+        map.insert("backupCodesRemaining".to_owned(), json!(remaining));
+    }
+    Ok(Json(answer))
 }

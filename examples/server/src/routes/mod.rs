@@ -5,18 +5,28 @@
 pub mod auth;
 pub mod backup_codes;
 pub mod disable;
+pub mod fallback;
 pub mod login;
 pub mod resend;
 pub mod setup;
+pub mod status;
 
 use mfa_core::account::{ChallengeToken, Delivery, Method, PendingChallenge, Prompt, TokenPurpose};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::body::{Limits, at_most};
 use crate::error::ApiError;
-use crate::iso8601;
 use crate::state::AppState;
 use crate::store::UserId;
+use crate::{iso8601, limits};
+
+/// The longest `mfaToken` accepted, in bytes (tokens are well under 100).
+pub const MAX_TOKEN_BYTES: usize = 256;
+/// The longest `code` accepted, in bytes (backup codes with separators included).
+pub const MAX_CODE_BYTES: usize = 64;
+/// The longest method name accepted, in bytes.
+pub const MAX_METHOD_BYTES: usize = 32;
 
 /// `{"mfaToken", "code"}`: the body of every verify endpoint.
 #[derive(Deserialize)]
@@ -28,12 +38,35 @@ pub struct TokenAndCode {
     pub code: String,
 }
 
+impl Limits for TokenAndCode {
+    fn check(&self) -> Result<(), ApiError> {
+        at_most("mfaToken", &self.mfa_token, MAX_TOKEN_BYTES)?;
+        at_most("code", &self.code, MAX_CODE_BYTES)
+    }
+}
+
 /// `{"mfaToken"}`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenOnly {
     /// The challenge token.
     pub mfa_token: String,
+}
+
+impl Limits for TokenOnly {
+    fn check(&self) -> Result<(), ApiError> {
+        at_most("mfaToken", &self.mfa_token, MAX_TOKEN_BYTES)
+    }
+}
+
+/// `{}`: an endpoint whose body carries nothing (any JSON object is accepted).
+#[derive(Deserialize)]
+pub struct Empty {}
+
+impl Limits for Empty {
+    fn check(&self) -> Result<(), ApiError> {
+        Ok(())
+    }
 }
 
 /// The method names, for `mfaMethods`.
@@ -60,14 +93,14 @@ pub(crate) fn pending(token: &str, prompt: &Prompt) -> Value {
 /// Adds `"deliveryWithheld": {"reason", "retryAt"}` to a prompt's JSON when the
 /// challenge began without sending its email/SMS code: `reason` is `throttled` (a
 /// delay after wrong codes runs) or `send_limit` (the hourly budget of codes is
-/// spent), `retryAt` the Unix time a resend can send it (as in a 429's `retryAt`).
+/// spent), `retryAt` when a resend can send it (ISO 8601, as in a 429's `retryAt`).
 /// The challenge is live: the client tells the user and offers the other methods
 /// and backup codes, or a resend at `retryAt`.
 pub(crate) fn with_withheld(answer: &mut Value, prompt: &Prompt) {
     if let (Some(withheld), Some(map)) = (prompt.withheld(), answer.as_object_mut()) {
         map.insert(
             "deliveryWithheld".to_owned(),
-            json!({ "reason": withheld.code(), "retryAt": withheld.retry_at() }),
+            json!({ "reason": withheld.code(), "retryAt": iso8601::format(withheld.retry_at()) }),
         );
     }
 }
@@ -77,29 +110,37 @@ pub(crate) fn with_withheld(answer: &mut Value, prompt: &Prompt) {
 ///
 /// # Errors
 /// The sender's failure.
-pub(crate) fn challenge_opened<P: TokenPurpose>(
+pub(crate) async fn challenge_opened<P: TokenPurpose>(
     state: &AppState,
     user: UserId,
     mut opened: PendingChallenge<P>,
 ) -> Result<Value, ApiError> {
-    send(state, user, opened.prompt.take_delivery())?;
+    send(state, user, opened.prompt.take_delivery()).await?;
     Ok(pending(
         opened.token.to_text().expose_secret(),
         &opened.prompt,
     ))
 }
 
-/// Sends a code, if there is one. Call only after the record was stored.
+/// Sends a code, if there is one, within the destination's limit. Call only after
+/// the record was stored.
 ///
 /// # Errors
-/// The sender's failure.
-pub(crate) fn send(
+/// `too_many_codes_sent` (429) when the destination's limit is spent (the
+/// challenge stays live: resend later, or use another method); 500 for the
+/// sender's failure.
+pub(crate) async fn send(
     state: &AppState,
     user: UserId,
     delivery: Option<Delivery>,
 ) -> Result<(), ApiError> {
     if let Some(delivery) = delivery {
-        state.sender.send(user, &delivery, state.clock.now())?;
+        let now = state.clock.now();
+        limits::count_send(state, &delivery, now).await?;
+        state.sender.send(user, &delivery, now).await.map_err(|e| {
+            tracing::error!(user, channel = delivery.channel().name(), error = %e.0, "sending a code failed");
+            ApiError::internal()
+        })?;
     }
     Ok(())
 }
@@ -110,12 +151,12 @@ pub(crate) fn send(
 /// # Errors
 /// As [`flow::locate`](crate::flow::locate); `mfa_token_invalid` (404) for another
 /// user's challenge.
-pub(crate) fn own_challenge<P: TokenPurpose>(
+pub(crate) async fn own_challenge<P: TokenPurpose>(
     state: &AppState,
     text: &str,
     signed_in: UserId,
 ) -> Result<ChallengeToken<P>, ApiError> {
-    let (token, owner) = crate::flow::locate::<P>(state, text)?;
+    let (token, owner) = crate::flow::locate::<P>(state, text).await?;
     if owner == signed_in {
         Ok(token)
     } else {

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use super::TokenOnly;
 use crate::body::Body;
 use crate::error::ApiError;
+use crate::flow::{self, Actor};
+use crate::iso8601;
 use crate::state::AppState;
-use crate::{flow, iso8601};
 
 /// `{"mfaToken"}` of a login, setup, disable or regeneration challenge: sends a new
 /// code and answers `{"message", "hint", "expiresAt"}`.
@@ -27,22 +28,24 @@ pub async fn resend(
     // The token's prefix says which flow it belongs to.
     match ChallengeToken::<Login>::parse(&body.mfa_token) {
         Err(Error::WrongPurpose { found, .. }) => match found {
-            Purpose::Setup => resend_as::<Setup>(&state, &body.mfa_token),
-            Purpose::Disable => resend_as::<Disable>(&state, &body.mfa_token),
-            _ => resend_as::<Regenerate>(&state, &body.mfa_token),
+            Purpose::Setup => resend_as::<Setup>(&state, &body.mfa_token).await,
+            Purpose::Disable => resend_as::<Disable>(&state, &body.mfa_token).await,
+            _ => resend_as::<Regenerate>(&state, &body.mfa_token).await,
         },
-        _ => resend_as::<Login>(&state, &body.mfa_token),
+        _ => resend_as::<Login>(&state, &body.mfa_token).await,
     }
 }
 
-fn resend_as<P: TokenPurpose>(state: &AppState, text: &str) -> Result<Json<Value>, ApiError> {
-    let (token, user) = flow::locate::<P>(state, text)?;
-    let outcome = flow::run(state, user, |account, now| {
+async fn resend_as<P: TokenPurpose>(state: &AppState, text: &str) -> Result<Json<Value>, ApiError> {
+    let (token, user) = flow::locate::<P>(state, text).await?;
+    // A resend needs no session (a sign-in has none yet); the token is the proof.
+    let outcome = flow::run(state, Actor::SigningIn(user), |account, now| {
         state.mfa.resend(account, &token, &mut rand::rng(), now)
-    })?;
+    })
+    .await?;
     let delivery = outcome.result?;
     let (hint, expires_at) = (delivery.hint(), delivery.expires_at());
-    super::send(state, user, Some(delivery))?;
+    super::send(state, user, Some(delivery)).await?;
     Ok(Json(json!({
         "message": "A new code was sent",
         "hint": hint,

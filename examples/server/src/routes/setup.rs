@@ -8,13 +8,14 @@ use mfa_core::account::{MethodSetup, SetupMaterial, SetupNext, SetupToken};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{TokenAndCode, names, own_challenge};
-use crate::body::Body;
+use super::{MAX_METHOD_BYTES, TokenAndCode, names, own_challenge};
+use crate::body::{Body, Limits, at_most, at_most_opt};
 use crate::error::ApiError;
+use crate::flow::{self, Actor};
+use crate::iso8601;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::store::UserId;
-use crate::{flow, iso8601};
 
 /// `{"method": "authenticator" | "email" | "sms", "email"?, "phone"?}`.
 #[derive(Deserialize)]
@@ -25,6 +26,20 @@ pub struct SetupRequest {
     pub email: Option<String>,
     /// The number, for SMS.
     pub phone: Option<String>,
+}
+
+/// The longest email address accepted, in bytes (RFC 5321's path limit).
+const MAX_EMAIL_BYTES: usize = 254;
+/// The longest phone number accepted, in bytes (E.164 has at most 15 digits;
+/// spaces and punctuation are allowed around them).
+const MAX_PHONE_BYTES: usize = 32;
+
+impl Limits for SetupRequest {
+    fn check(&self) -> Result<(), ApiError> {
+        at_most("method", &self.method, MAX_METHOD_BYTES)?;
+        at_most_opt("email", self.email.as_deref(), MAX_EMAIL_BYTES)?;
+        at_most_opt("phone", self.phone.as_deref(), MAX_PHONE_BYTES)
+    }
 }
 
 /// `POST /identity/mfa/setup` (signed in): starts enrolling a method. Answers the
@@ -39,11 +54,12 @@ pub struct SetupRequest {
 /// when the address is missing.
 pub async fn begin(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    session: SignedIn,
     Body(body): Body<SetupRequest>,
 ) -> Result<Json<Value>, ApiError> {
+    let user = session.user;
     let method = mfa_core::account::Method::parse(&body.method)?;
-    let username = state.store.username(user)?.unwrap_or_default();
+    let username = state.store.username(user).await?.unwrap_or_default();
     let missing = |what: &str| ApiError::bad_request(format!("{what} is required"));
     let request = match method {
         mfa_core::account::Method::Authenticator => MethodSetup::Authenticator {
@@ -56,11 +72,12 @@ pub async fn begin(
             number: body.phone.as_deref().ok_or_else(|| missing("phone"))?,
         },
     };
-    let outcome = flow::run(&state, user, |account, now| {
+    let outcome = flow::run(&state, Actor::Session(&session), |account, now| {
         state
             .mfa
             .begin_setup(account, request, &mut rand::rng(), now)
-    })?;
+    })
+    .await?;
     let started = outcome.result?;
     let token = started.token.to_text();
     let mut answer = json!({
@@ -69,9 +86,11 @@ pub async fn begin(
         "expiresAt": iso8601::format(started.expires_at),
     });
     match started.next {
-        SetupNext::Confirm(material) => merge(&mut answer, material_json(&state, user, material)?),
+        SetupNext::Confirm(material) => {
+            merge(&mut answer, material_json(&state, user, material).await?)
+        }
         SetupNext::StepUp(mut prompt) => {
-            super::send(&state, user, prompt.take_delivery())?;
+            super::send(&state, user, prompt.take_delivery()).await?;
             let mut step_up = json!({
                 "method": prompt.method().name(),
                 "methods": names(prompt.methods()),
@@ -93,22 +112,26 @@ pub async fn begin(
 /// `too_many_codes_sent` (429) when the new address's code cannot be sent.
 pub async fn step_up(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    session: SignedIn,
     Body(body): Body<TokenAndCode>,
 ) -> Result<Json<Value>, ApiError> {
-    let token = own_challenge::<mfa_core::account::Setup>(&state, &body.mfa_token, user)?;
-    let outcome = flow::run(&state, user, |account, now| {
+    let token =
+        own_challenge::<mfa_core::account::Setup>(&state, &body.mfa_token, session.user).await?;
+    let outcome = flow::run(&state, Actor::Session(&session), |account, now| {
         state
             .mfa
             .verify_step_up(account, &token, &body.code, &mut rand::rng(), now)
-    })?;
+    })
+    .await?;
     let material = outcome.result?;
-    Ok(Json(material_json(&state, user, material)?))
+    Ok(Json(material_json(&state, session.user, material).await?))
 }
 
 /// `POST /identity/mfa/setup/verify` (signed in): confirms the new method with its
 /// first code. Seed 004's answer (`message`, `mfaMethods`, `enabledAt`, `method`),
-/// plus seed 003's `backup_codes` when this is the first method.
+/// plus seed 003's `backup_codes` when this is the first method. Every other
+/// session of the user ends: one taken before this method was enabled no longer
+/// opens the account.
 ///
 /// # Errors
 /// `invalid_code`, `attempts_exhausted` (400), `mfa_already_enabled` (409),
@@ -116,15 +139,16 @@ pub async fn step_up(
 /// `too_many_attempts` (429), `mfa_locked` (423).
 pub async fn verify(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    session: SignedIn,
     Body(body): Body<TokenAndCode>,
 ) -> Result<Json<Value>, ApiError> {
-    let token: SetupToken = own_challenge(&state, &body.mfa_token, user)?;
-    let outcome = flow::run(&state, user, |account, now| {
+    let token: SetupToken = own_challenge(&state, &body.mfa_token, session.user).await?;
+    let outcome = flow::run(&state, Actor::Session(&session), |account, now| {
         state
             .mfa
             .confirm_setup(account, &token, &body.code, &mut rand::rng(), now)
-    })?;
+    })
+    .await?;
     let confirmed = outcome.result?;
     let mut answer = json!({
         "message": format!(
@@ -143,7 +167,7 @@ pub async fn verify(
 }
 
 /// The new method's material: the secret to show, or the code to send (sent here).
-fn material_json(
+async fn material_json(
     state: &AppState,
     user: UserId,
     material: SetupMaterial,
@@ -155,7 +179,7 @@ fn material_json(
         }),
         SetupMaterial::Oob(delivery) => {
             let hint = delivery.hint();
-            super::send(state, user, Some(delivery))?;
+            super::send(state, user, Some(delivery)).await?;
             json!({ "hint": hint })
         }
     })

@@ -1,145 +1,40 @@
-//! All the SQL. One row per user in `mfa_accounts` holds the whole MFA record (JSON)
-//! and its `version`; every write is a compare-and-swap on that version, so two
-//! requests can never both accept the same code or both count from the same
-//! failure count.
+//! [`Store`] on a SQLite file: the default, for one server process.
 //!
-//! One connection behind a mutex: SQLite serialises writers anyway, and each call
-//! holds the lock for one short statement or transaction. Reads and the library's
-//! work happen between calls, without the lock, which is what makes the
-//! compare-and-swap necessary.
+//! One connection behind a mutex, used from tokio's blocking pool: SQLite serialises
+//! writers anyway, and each call holds the connection for one statement or one
+//! transaction. WAL with `synchronous=FULL`: every commit is on stable storage
+//! before the call returns. The file (and SQLite's `-wal` and `-shm` files beside
+//! it, which take its permissions) is created readable by this user only.
 
-use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-/// A user's id.
-pub type UserId = i64;
+use super::migrations::{self, Migration};
+use super::{
+    AuditEntry, Counted, Credentials, Revoke, Save, SaveError, SessionRecord, Store, StoreError,
+    UserId, from_sql, sql_time,
+};
 
-/// What the password check needs: the user's id, salt and password hash.
-pub struct Credentials {
-    /// The user.
-    pub user: UserId,
-    /// The salt.
-    pub salt: Vec<u8>,
-    /// `SHA-256(salt ‖ password)`.
-    pub password_hash: Vec<u8>,
-}
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS users (
-    id            INTEGER PRIMARY KEY,
-    username      TEXT NOT NULL UNIQUE,
-    salt          BLOB NOT NULL,
-    password_hash BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS mfa_accounts (
-    user_id INTEGER PRIMARY KEY REFERENCES users(id),
-    state   TEXT NOT NULL,
-    version INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS challenges (
-    lookup_key TEXT PRIMARY KEY,
-    user_id    INTEGER NOT NULL REFERENCES users(id)
-);
-CREATE INDEX IF NOT EXISTS challenges_by_user ON challenges(user_id);
-CREATE TABLE IF NOT EXISTS sessions (
-    token_hash TEXT PRIMARY KEY,
-    user_id    INTEGER NOT NULL REFERENCES users(id),
-    created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    id          INTEGER PRIMARY KEY,
-    user_id     INTEGER NOT NULL,
-    channel     TEXT NOT NULL,
-    destination TEXT NOT NULL,
-    code        TEXT NOT NULL,
-    sent_at     INTEGER NOT NULL
-);
-";
-
-/// The database.
-pub struct Store {
-    conn: Mutex<Connection>,
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
     /// Time spent in SQLite (waiting for the connection included), nanoseconds.
-    spent_ns: AtomicU64,
+    spent_ns: Arc<AtomicU64>,
 }
 
-/// The connection, held for one call; its time is added to the store's total.
-struct Held<'a> {
-    guard: MutexGuard<'a, Connection>,
-    since: Instant,
-    spent_ns: &'a AtomicU64,
-}
-
-impl Deref for Held<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        &self.guard
-    }
-}
-
-impl DerefMut for Held<'_> {
-    fn deref_mut(&mut self) -> &mut Connection {
-        &mut self.guard
-    }
-}
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        let spent = u64::try_from(self.since.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.spent_ns.fetch_add(spent, Ordering::Relaxed);
-    }
-}
-
-/// A database failure: the request answers 500.
-#[derive(Debug)]
-pub enum StoreError {
-    /// SQLite said no.
-    Sqlite(rusqlite::Error),
-    /// A stored record that does not decode (unknown schema, tampering).
-    Corrupt(String),
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e)
-    }
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::Sqlite(e) => write!(f, "database: {e}"),
-            StoreError::Corrupt(what) => write!(f, "stored record: {what}"),
-        }
-    }
-}
-
-/// Why a save did not happen.
-#[derive(Debug)]
-pub enum SaveError {
-    /// Another request changed the record since it was loaded: reload and retry.
-    Conflict,
-    /// The database failed.
-    Store(StoreError),
-}
-
-impl From<rusqlite::Error> for SaveError {
-    fn from(e: rusqlite::Error) -> Self {
-        SaveError::Store(StoreError::Sqlite(e))
-    }
-}
-
-impl Store {
-    /// Opens (creating if needed) the SQLite file at `path`, in WAL mode.
+impl SqliteStore {
+    /// Opens the SQLite file at `path`, creating it (mode 0600) and its schema
+    /// when missing, and applies pending migrations.
     ///
     /// # Errors
-    /// SQLite's.
+    /// SQLite's; a file created by a server from before migrations, or migrated by
+    /// a newer server.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        create_private(path)?;
         Self::init(Connection::open(path)?)
     }
 
@@ -151,236 +46,398 @@ impl Store {
         Self::init(Connection::open_in_memory()?)
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
-        // WAL with synchronous=NORMAL: a commit is durable at the next checkpoint;
-        // a power cut may lose the last moments but never corrupts the file.
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+        // FULL: a commit's WAL frames are synced before it returns, so an answered
+        // failure survives a power cut (NORMAL would sync only at checkpoints).
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
         )?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-            spent_ns: AtomicU64::new(0),
+        migrate(&mut conn, migrations::SQLITE)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            spent_ns: Arc::new(AtomicU64::new(0)),
         })
     }
 
-    fn conn(&self) -> Held<'_> {
+    /// Runs `work` on the connection in tokio's blocking pool, timing it.
+    async fn call<T, E>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        let spent = Arc::clone(&self.spent_ns);
         let since = Instant::now();
-        // A panic while holding the lock cannot leave a half-done write: every
-        // multi-statement write is a transaction.
-        let guard = self
-            .conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Held {
-            guard,
-            since,
-            spent_ns: &self.spent_ns,
-        }
+        let joined = tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock cannot leave a half-done write: every
+            // multi-statement write is a transaction.
+            let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut conn)
+        })
+        .await;
+        let elapsed = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        spent.fetch_add(elapsed, Ordering::Relaxed);
+        joined.map_err(|e| E::from(StoreError::Corrupt(format!("database task: {e}"))))?
     }
+}
 
-    /// Time spent in SQLite so far, waiting for the connection included.
-    #[must_use]
-    pub fn time_spent(&self) -> Duration {
-        Duration::from_nanos(self.spent_ns.load(Ordering::Relaxed))
+/// Creates `path` readable and writable by this user only, if it does not exist.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|e| StoreError::Schema(format!("{}: {e}", path.display())))
+}
+
+/// Applies the migrations `all` that `conn` has not recorded.
+fn migrate(conn: &mut Connection, all: &[Migration]) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(migrations::LEDGER)?;
+    let applied = tx
+        .prepare("SELECT version FROM schema_migrations")?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<Vec<i64>, _>>()?;
+    let legacy: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users')",
+        [],
+        |row| row.get(0),
+    )?;
+    if applied.is_empty() && legacy {
+        return Err(StoreError::Schema(
+            "this file was created by a server from before schema migrations (its \
+             passwords are not Argon2id hashes): start with a new database file"
+                .to_owned(),
+        ));
     }
+    for migration in migrations::pending(all, &applied)? {
+        tx.execute_batch(migration.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, unixepoch())",
+            params![migration.version, migration.name],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
 
-    /// Adds a user; `None` when the name is taken.
-    ///
-    /// # Errors
-    /// SQLite's.
-    pub fn create_user(
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn create_user(
         &self,
         username: &str,
-        salt: &[u8],
-        password_hash: &[u8],
+        password_hash: &str,
+        now: u64,
     ) -> Result<Option<UserId>, StoreError> {
-        let conn = self.conn();
-        let inserted = conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO users (username, salt, password_hash) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![username, salt, password_hash])?;
-        Ok((inserted == 1).then(|| conn.last_insert_rowid()))
+        let (username, password_hash) = (username.to_owned(), password_hash.to_owned());
+        self.call(move |conn| {
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT INTO users (username, password_hash, created_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (username) DO NOTHING",
+                )?
+                .execute(params![username, password_hash, sql_time(now)])?;
+            Ok((inserted == 1).then(|| conn.last_insert_rowid()))
+        })
+        .await
     }
 
-    /// A user's id, salt and password hash.
-    ///
-    /// # Errors
-    /// SQLite's.
-    pub fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
-        Ok(self
-            .conn()
-            .prepare_cached("SELECT id, salt, password_hash FROM users WHERE username = ?1")?
-            .query_row(params![username], |row| {
-                Ok(Credentials {
-                    user: row.get(0)?,
-                    salt: row.get(1)?,
-                    password_hash: row.get(2)?,
+    async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
+        let username = username.to_owned();
+        self.call(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT id, password_hash FROM users WHERE username = ?1")?
+                .query_row(params![username], |row| {
+                    Ok(Credentials {
+                        user: row.get(0)?,
+                        password_hash: row.get(1)?,
+                    })
                 })
-            })
-            .optional()?)
+                .optional()?)
+        })
+        .await
     }
 
-    /// A user's name.
-    ///
-    /// # Errors
-    /// SQLite's.
-    pub fn username(&self, user: UserId) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn()
-            .prepare_cached("SELECT username FROM users WHERE id = ?1")?
-            .query_row(params![user], |row| row.get(0))
-            .optional()?)
+    async fn username(&self, user: UserId) -> Result<Option<String>, StoreError> {
+        self.call(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT username FROM users WHERE id = ?1")?
+                .query_row(params![user], |row| row.get(0))
+                .optional()?)
+        })
+        .await
     }
 
-    /// The user's MFA record as stored (JSON), if there is one yet.
-    ///
-    /// # Errors
-    /// SQLite's.
-    pub fn load_state(&self, user: UserId) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn()
-            .prepare_cached("SELECT state FROM mfa_accounts WHERE user_id = ?1")?
-            .query_row(params![user], |row| row.get(0))
-            .optional()?)
+    async fn set_password_hash(&self, user: UserId, password_hash: &str) -> Result<(), StoreError> {
+        let password_hash = password_hash.to_owned();
+        self.call(move |conn| {
+            conn.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
+                .execute(params![user, password_hash])?;
+            Ok(())
+        })
+        .await
     }
 
-    /// Stores a record (`state`, at `version`) if the row still has version
-    /// `expected` (0: no row yet), and replaces the user's entries in the
-    /// `challenge → user` index with `challenge_keys`.
-    ///
-    /// # Errors
-    /// [`SaveError::Conflict`] when another request stored first.
-    pub fn save_state(
-        &self,
-        user: UserId,
-        expected: u64,
-        version: u64,
-        state: &str,
-        challenge_keys: &[String],
-    ) -> Result<(), SaveError> {
-        let version = sql_version(version)?;
-        let expected = sql_version(expected)?;
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let written = if expected == 0 {
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO mfa_accounts (user_id, state, version) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![user, state, version])?
-        } else {
-            tx.prepare_cached("UPDATE mfa_accounts SET state = ?2, version = ?3 WHERE user_id = ?1 AND version = ?4")?.execute(params![user, state, version, expected],
-            )?
-        };
-        if written != 1 {
-            return Err(SaveError::Conflict);
-        }
-        tx.prepare_cached("DELETE FROM challenges WHERE user_id = ?1")?
-            .execute(params![user])?;
-        for key in challenge_keys {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO challenges (lookup_key, user_id) VALUES (?1, ?2)",
-            )?
-            .execute(params![key, user])?;
-        }
-        tx.commit()?;
-        Ok(())
+    async fn load_state(&self, user: UserId) -> Result<Option<String>, StoreError> {
+        self.call(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT state FROM mfa_accounts WHERE user_id = ?1")?
+                .query_row(params![user], |row| row.get(0))
+                .optional()?)
+        })
+        .await
     }
 
-    /// The user a live challenge belongs to, by its token's lookup key.
-    ///
-    /// # Errors
-    /// SQLite's.
-    pub fn challenge_owner(&self, lookup_key: &str) -> Result<Option<UserId>, StoreError> {
-        Ok(self
-            .conn()
-            .prepare_cached("SELECT user_id FROM challenges WHERE lookup_key = ?1")?
-            .query_row(params![lookup_key], |row| row.get(0))
-            .optional()?)
+    async fn save_state(&self, save: Save) -> Result<(), SaveError> {
+        let version = sql_version(save.version)?;
+        let expected = sql_version(save.expected)?;
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            let written = if expected == 0 {
+                tx.prepare_cached(
+                    "INSERT INTO mfa_accounts (user_id, state, version) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (user_id) DO NOTHING",
+                )?
+                .execute(params![save.user, save.state, version])?
+            } else {
+                tx.prepare_cached(
+                    "UPDATE mfa_accounts SET state = ?2, version = ?3 \
+                     WHERE user_id = ?1 AND version = ?4",
+                )?
+                .execute(params![save.user, save.state, version, expected])?
+            };
+            if written != 1 {
+                return Err(SaveError::Conflict);
+            }
+            tx.prepare_cached("DELETE FROM challenges WHERE user_id = ?1")?
+                .execute(params![save.user])?;
+            for key in &save.challenge_keys {
+                tx.prepare_cached(
+                    "INSERT INTO challenges (lookup_key, user_id) VALUES (?1, ?2) \
+                     ON CONFLICT (lookup_key) DO UPDATE SET user_id = excluded.user_id",
+                )?
+                .execute(params![key, save.user])?;
+            }
+            insert_audit(&tx, &save.audit)?;
+            if let Revoke::AllBut(keep) = &save.revoke {
+                tx.prepare_cached(
+                    "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2",
+                )?
+                .execute(params![save.user, keep])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
     }
 
-    /// Records a session by the hash of its token.
-    ///
-    /// # Errors
-    /// SQLite's.
-    pub fn create_session(
+    async fn challenge_owner(&self, lookup_key: &str) -> Result<Option<UserId>, StoreError> {
+        let lookup_key = lookup_key.to_owned();
+        self.call(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT user_id FROM challenges WHERE lookup_key = ?1")?
+                .query_row(params![lookup_key], |row| row.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn create_session(
         &self,
         token_hash: &str,
         user: UserId,
         now: u64,
     ) -> Result<(), StoreError> {
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO sessions (token_hash, user_id, created_at) VALUES (?1, ?2, ?3)",
+        let token_hash = token_hash.to_owned();
+        self.call(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) \
+                 VALUES (?1, ?2, ?3, ?3)",
             )?
-            .execute(params![
-                token_hash,
-                user,
-                i64::try_from(now).unwrap_or(i64::MAX)
-            ])?;
-        Ok(())
+            .execute(params![token_hash, user, sql_time(now)])?;
+            Ok(())
+        })
+        .await
     }
 
-    /// The user of a session, by the hash of its token.
-    ///
-    /// # Errors
-    /// SQLite's.
-    pub fn session_user(&self, token_hash: &str) -> Result<Option<UserId>, StoreError> {
-        Ok(self
-            .conn()
-            .prepare_cached("SELECT user_id FROM sessions WHERE token_hash = ?1")?
-            .query_row(params![token_hash], |row| row.get(0))
-            .optional()?)
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.call(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = ?1",
+                )?
+                .query_row(params![token_hash], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()?;
+            row.map(|(user, created, seen): (UserId, i64, i64)| {
+                Ok(SessionRecord {
+                    user,
+                    created_at: from_sql(created, "session time")?,
+                    last_seen_at: from_sql(seen, "session time")?,
+                })
+            })
+            .transpose()
+        })
+        .await
     }
 
-    /// Appends a message to the outbox.
-    ///
-    /// # Errors
-    /// SQLite's.
-    pub fn push_outbox(
-        &self,
-        user: UserId,
-        channel: &str,
-        destination: &str,
-        code: &str,
-        now: u64,
-    ) -> Result<(), StoreError> {
-        self.conn().prepare_cached("INSERT INTO outbox (user_id, channel, destination, code, sent_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![user, channel, destination, code, i64::try_from(now).unwrap_or(i64::MAX)],
-        )?;
-        Ok(())
+    async fn touch_session(&self, token_hash: &str, now: u64) -> Result<(), StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.call(move |conn| {
+            conn.prepare_cached("UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1")?
+                .execute(params![token_hash, sql_time(now)])?;
+            Ok(())
+        })
+        .await
     }
 
-    /// The last code sent to `destination`, if any: what a user reads in their inbox.
-    ///
-    /// # Errors
-    /// SQLite's.
-    pub fn last_code_to(&self, destination: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn()
-            .prepare_cached(
-                "SELECT code FROM outbox WHERE destination = ?1 ORDER BY id DESC LIMIT 1",
+    async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let token_hash = token_hash.to_owned();
+        self.call(move |conn| {
+            let deleted = conn
+                .prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+                .execute(params![token_hash])?;
+            Ok(deleted == 1)
+        })
+        .await
+    }
+
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        let entries = entries.to_vec();
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            insert_audit(&tx, &entries)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit_trail(&self, user: UserId) -> Result<Vec<AuditEntry>, StoreError> {
+        self.call(move |conn| {
+            let rows = conn
+                .prepare_cached(
+                    "SELECT at, kind, details FROM audit_events WHERE user_id = ?1 ORDER BY id",
+                )?
+                .query_map(params![user], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(at, kind, details)| {
+                    Ok(AuditEntry {
+                        user,
+                        at: from_sql(at, "audit time")?,
+                        kind,
+                        details,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn hit(&self, bucket: &str, now: u64, window: u64) -> Result<Counted, StoreError> {
+        let bucket = bucket.to_owned();
+        let (now, ends) = (sql_time(now), sql_time(now.saturating_add(window)));
+        self.call(move |conn| {
+            let (hits, window_ends): (i64, i64) = conn
+                .prepare_cached(
+                    "INSERT INTO rate_limits (bucket, window_ends, hits) VALUES (?1, ?3, 1) \
+                     ON CONFLICT (bucket) DO UPDATE SET \
+                       hits = CASE WHEN window_ends <= ?2 THEN 1 ELSE hits + 1 END, \
+                       window_ends = CASE WHEN window_ends <= ?2 THEN ?3 ELSE window_ends END \
+                     RETURNING hits, window_ends",
+                )?
+                .query_row(params![bucket, now, ends], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })?;
+            counted(hits, window_ends)
+        })
+        .await
+    }
+
+    async fn refund(&self, bucket: &str) -> Result<(), StoreError> {
+        let bucket = bucket.to_owned();
+        self.call(move |conn| {
+            conn.prepare_cached(
+                "UPDATE rate_limits SET hits = hits - 1 WHERE bucket = ?1 AND hits > 0",
             )?
-            .query_row(params![destination], |row| row.get(0))
-            .optional()?)
+            .execute(params![bucket])?;
+            Ok(())
+        })
+        .await
     }
 
-    /// How many messages went to `destination`.
-    ///
-    /// # Errors
-    /// SQLite's.
-    pub fn messages_to(&self, destination: &str) -> Result<u64, StoreError> {
-        let n: i64 = self
-            .conn()
-            .prepare_cached("SELECT COUNT(*) FROM outbox WHERE destination = ?1")?
-            .query_row(params![destination], |row| row.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
+    async fn forget(&self, bucket: &str) -> Result<(), StoreError> {
+        let bucket = bucket.to_owned();
+        self.call(move |conn| {
+            conn.prepare_cached("DELETE FROM rate_limits WHERE bucket = ?1")?
+                .execute(params![bucket])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sweep(&self, now: u64, idle: u64, lifetime: u64) -> Result<(), StoreError> {
+        let idle_before = sql_time(now.saturating_sub(idle));
+        let born_before = sql_time(now.saturating_sub(lifetime));
+        let now = sql_time(now);
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "DELETE FROM sessions WHERE last_seen_at < ?1 OR created_at < ?2",
+                params![idle_before, born_before],
+            )?;
+            tx.execute(
+                "DELETE FROM rate_limits WHERE window_ends <= ?1",
+                params![now],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    fn time_spent(&self) -> Duration {
+        Duration::from_nanos(self.spent_ns.load(Ordering::Relaxed))
     }
 }
 
-/// SQLite integers are signed; a version never gets near 2^63.
-fn sql_version(version: u64) -> Result<i64, SaveError> {
+fn insert_audit(tx: &rusqlite::Transaction<'_>, entries: &[AuditEntry]) -> Result<(), StoreError> {
+    for entry in entries {
+        tx.prepare_cached(
+            "INSERT INTO audit_events (user_id, at, kind, details) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            entry.user,
+            sql_time(entry.at),
+            entry.kind,
+            entry.details
+        ])?;
+    }
+    Ok(())
+}
+
+/// A counter read back from the database.
+pub(super) fn counted(hits: i64, window_ends: i64) -> Result<Counted, StoreError> {
+    Ok(Counted {
+        count: u32::try_from(hits).unwrap_or(u32::MAX),
+        window_ends: from_sql(window_ends, "window end")?,
+    })
+}
+
+/// Versions are signed in SQL; one never gets near 2^63.
+pub(super) fn sql_version(version: u64) -> Result<i64, SaveError> {
     i64::try_from(version)
         .map_err(|_| SaveError::Store(StoreError::Corrupt("version overflow".to_owned())))
 }

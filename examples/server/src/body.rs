@@ -16,6 +16,32 @@ use crate::error::ApiError;
 /// hundred.
 pub const MAX_BODY_BYTES: usize = 4096;
 
+/// Refuses a request whose `Content-Length` is over [`MAX_BODY_BYTES`] from its
+/// headers alone, before a byte of the body is read (a body without a length is
+/// cut off by the extractor's limit instead, with the same answer).
+pub async fn refuse_oversized(
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return axum::response::IntoResponse::into_response(too_large());
+    }
+    next.run(request).await
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("The body is larger than {MAX_BODY_BYTES} bytes"),
+    )
+}
+
 /// A body type's field limits.
 pub trait Limits {
     /// Refuses a field longer than its limit.
@@ -81,11 +107,7 @@ fn rejected(rejection: &JsonRejection) -> ApiError {
             "bad_request",
             describe_data_error(&data.body_text()),
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("The body is larger than {MAX_BODY_BYTES} bytes"),
-        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(),
         _ => ApiError::new(
             StatusCode::BAD_REQUEST,
             "bad_request",

@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(body::refuse_oversized))
         .layer(axum::middleware::map_response_with_state(
             state.clone(),
             error::retry_after,

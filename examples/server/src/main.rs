@@ -60,6 +60,8 @@ async fn run() -> Result<(), String> {
                 .map_err(|e| format!("{}: {e}", config.database.describe()))?,
         ),
     };
+    let durability = store.check_durability().await.map_err(|e| e.to_string())?;
+    tracing::info!(%durability, "commits are durable before answers");
     let outbox = match &config.outbox {
         Some(path) => {
             Outbox::with_file(path).map_err(|e| format!("MFA_OUTBOX {}: {e}", path.display()))?

@@ -229,8 +229,22 @@ pub trait Store: Send + Sync {
     /// Deletes sessions past `idle` or `lifetime` and counters whose window ended.
     async fn sweep(&self, now: u64, idle: u64, lifetime: u64) -> Result<(), StoreError>;
 
+    /// Checks that a commit is on stable storage before it returns, and says how
+    /// (`synchronous=FULL`, `synchronous_commit=on, fsync=on`): checked at start-up.
+    ///
+    /// # Errors
+    /// [`StoreError::Schema`] naming the setting that makes commits lossy.
+    async fn check_durability(&self) -> Result<String, StoreError>;
+
     /// Time spent in the database so far (waiting for a connection included).
     fn time_spent(&self) -> Duration;
+}
+
+/// The refusal for a database whose commits could be lost.
+pub(crate) fn not_durable(what: &str) -> StoreError {
+    StoreError::Schema(format!(
+        "{what}: an answered failure could be lost to a crash, and a brute-force count with it"
+    ))
 }
 
 /// Unix seconds as a SQL integer (both databases' integers are signed; times this

@@ -20,7 +20,7 @@ use super::migrations::{self, Migration};
 use super::sqlite::{counted, sql_version};
 use super::{
     AuditEntry, Counted, Credentials, Revoke, Save, SaveError, SessionRecord, Store, StoreError,
-    UserId, from_sql, sql_time,
+    UserId, from_sql, not_durable, sql_time,
 };
 
 /// Any number, as long as it is the same on every server: the advisory lock
@@ -387,6 +387,22 @@ impl Store for PostgresStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn check_durability(&self) -> Result<String, StoreError> {
+        let held = self.conn().await?;
+        let mut settings = Vec::new();
+        for setting in ["synchronous_commit", "fsync"] {
+            let row = held.conn.query_one(&format!("SHOW {setting}"), &[]).await?;
+            let value: String = row.try_get(0)?;
+            // Every synchronous_commit but off waits for this server's disk (on,
+            // remote_write and remote_apply wait for standbys as well).
+            if value == "off" {
+                return Err(not_durable(&format!("{setting} = {value}")));
+            }
+            settings.push(format!("{setting}={value}"));
+        }
+        Ok(settings.join(", "))
     }
 
     fn time_spent(&self) -> Duration {

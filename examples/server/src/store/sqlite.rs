@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::migrations::{self, Migration};
 use super::{
     AuditEntry, Counted, Credentials, Revoke, Save, SaveError, SessionRecord, Store, StoreError,
-    UserId, from_sql, sql_time,
+    UserId, from_sql, not_durable, sql_time,
 };
 
 /// The SQLite store.
@@ -404,6 +404,21 @@ impl Store for SqliteStore {
             )?;
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn check_durability(&self) -> Result<String, StoreError> {
+        self.call(|conn| {
+            let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |row| row.get(0))?;
+            let journal: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+            // 2 is FULL, 3 EXTRA; an in-memory database has no file to lose.
+            if synchronous < 2 {
+                return Err(not_durable(&format!("PRAGMA synchronous = {synchronous}")));
+            }
+            Ok(format!(
+                "journal_mode={journal}, synchronous={synchronous} (FULL or more)"
+            ))
         })
         .await
     }

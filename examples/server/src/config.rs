@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use axum::http::HeaderName;
+use mfa_core::account::{MfaPolicy, ThrottlePolicy};
 use mfa_core::{ServerKey, ServerKeys};
 
 use crate::password::Cost;
@@ -48,6 +49,10 @@ pub struct Config {
     /// The development outbox file (`MFA_OUTBOX`, default
     /// `mfa-server.outbox.jsonl`; `off` keeps messages in memory only).
     pub outbox: Option<PathBuf>,
+    /// mfa-core's policy: the issuer shown in authenticator apps (`MFA_ISSUER`,
+    /// default `mfa-server`) and the throttle (`MFA_THROTTLE`, default mfa-core's:
+    /// `free_failures=3,first_delay=30,max_delay=900,lockout_after=10,lockout=3600,max_failures=100`).
+    pub policy: MfaPolicy,
     /// Argon2id parameters (`MFA_ARGON2`, default `m=19456,t=2,p=1`).
     pub password_cost: Cost,
     /// Session limits (`MFA_SESSION_IDLE_SECS`, default 1800;
@@ -175,6 +180,17 @@ impl Config {
                 .map_err(|e| ConfigError(format!("MFA_ARGON2: {e}")))?,
             None => Cost::RECOMMENDED,
         };
+        let issuer = match var("MFA_ISSUER") {
+            Some(value) => text("MFA_ISSUER", value)?,
+            None => "mfa-server".to_owned(),
+        };
+        let mut policy = MfaPolicy::default().with_issuer(&issuer);
+        if let Some(value) = var("MFA_THROTTLE") {
+            policy = policy.with_throttle(
+                parse_throttle(&text("MFA_THROTTLE", value)?)
+                    .map_err(|e| ConfigError(format!("MFA_THROTTLE: {e}")))?,
+            );
+        }
         let defaults = Sessions::default();
         let sessions = Sessions {
             idle: number("MFA_SESSION_IDLE_SECS", defaults.idle)?,
@@ -224,6 +240,7 @@ impl Config {
             database,
             database_pool,
             outbox,
+            policy,
             password_cost,
             sessions,
             client_ip_header,
@@ -249,6 +266,57 @@ pub fn log_json(var: impl Fn(&str) -> Option<OsString>) -> Result<bool, ConfigEr
             _ => Err(ConfigError("MFA_LOG_FORMAT: use json or text".to_owned())),
         },
     }
+}
+
+/// A throttle from `name=value` pairs, each of `free_failures`, `first_delay`,
+/// `max_delay`, `lockout_after`, `lockout` (seconds for delays) and
+/// `max_failures`; a name left out keeps mfa-core's default.
+///
+/// # Errors
+/// An unknown or repeated name, a value that is not a whole number, or a
+/// combination mfa-core refuses.
+pub fn parse_throttle(text: &str) -> Result<ThrottlePolicy, String> {
+    let default = ThrottlePolicy::DEFAULT;
+    let mut values: [(&str, Option<u64>); 6] = [
+        ("free_failures", None),
+        ("first_delay", None),
+        ("max_delay", None),
+        ("lockout_after", None),
+        ("lockout", None),
+        ("max_failures", None),
+    ];
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("`{part}` is not name=value"))?;
+        let slot = values
+            .iter_mut()
+            .find(|(known, _)| *known == name.trim())
+            .ok_or_else(|| format!("unknown setting `{}`", name.trim()))?;
+        let value = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("{}: not a whole number", name.trim()))?;
+        if slot.1.replace(value).is_some() {
+            return Err(format!("{} is given twice", name.trim()));
+        }
+    }
+    let small = |at: usize, fallback: u8| -> Result<u8, String> {
+        values[at].1.map_or(Ok(fallback), |v| {
+            u8::try_from(v).map_err(|_| format!("{} is too large", values[at].0))
+        })
+    };
+    let throttle = ThrottlePolicy::new(
+        small(0, default.free_failures())?,
+        values[1].1.unwrap_or(default.first_delay()),
+        values[2].1.unwrap_or(default.max_delay()),
+        small(3, default.lockout_after())?,
+        values[4].1.unwrap_or(default.lockout()),
+    )
+    .map_err(|e| e.to_string())?;
+    throttle
+        .with_max_failures(small(5, default.max_failures())?)
+        .map_err(|e| e.to_string())
 }
 
 /// The value of `name` as text.

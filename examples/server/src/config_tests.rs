@@ -331,3 +331,52 @@ fn the_log_format_is_text_or_json() {
     assert!(!super::log_json(var("text")).unwrap());
     assert!(super::log_json(var("yaml")).is_err());
 }
+
+#[test]
+fn the_throttle_is_read_by_name_and_checked_by_mfa_core() {
+    use mfa_core::account::ThrottlePolicy;
+    let default = super::parse_throttle("").unwrap();
+    assert_eq!(default, ThrottlePolicy::DEFAULT);
+    let fleet = super::parse_throttle("free_failures=1, lockout_after=4,lockout=60").unwrap();
+    assert_eq!(
+        (
+            fleet.free_failures(),
+            fleet.lockout_after(),
+            fleet.lockout(),
+            fleet.first_delay()
+        ),
+        (1, 4, 60, ThrottlePolicy::DEFAULT.first_delay())
+    );
+    assert_eq!(
+        super::parse_throttle("max_failures=20")
+            .unwrap()
+            .max_failures(),
+        20
+    );
+    for bad in [
+        "lockout_after=0",
+        "free_failures=10,lockout_after=5",
+        "lockout_after=300",
+        "speed=fast",
+        "lockout=1,lockout=2",
+        "lockout=soon",
+        "lockout",
+    ] {
+        assert!(super::parse_throttle(bad).is_err(), "{bad}");
+    }
+    let config = from_vars(&[
+        ("MFA_SERVER_KEY", HEX_A),
+        ("MFA_THROTTLE", "free_failures=1,lockout_after=4"),
+        ("MFA_ISSUER", "Example"),
+    ])
+    .unwrap();
+    assert_eq!(config.policy.throttle().lockout_after(), 4);
+    assert_eq!(config.policy.issuer(), Some("Example"));
+    assert!(
+        checked(from_vars(&[
+            ("MFA_SERVER_KEY", HEX_A),
+            ("MFA_THROTTLE", "x=1")
+        ]))
+        .starts_with("MFA_THROTTLE: ")
+    );
+}

@@ -69,6 +69,7 @@ async fn run() -> Result<(), String> {
         None => Outbox::in_memory(),
     };
     let state = AppState::new(config.server_keys, Arc::clone(&store))?
+        .with_policy(config.policy)
         .with_password_cost(config.password_cost)?
         .with_sender(Arc::new(outbox))
         .with_sessions(config.sessions)

@@ -73,16 +73,22 @@ impl PasswordAttempt {
             account: format!("password:account:{username}"),
             address: format!("password:address:{}", address_bucket(client)),
         };
-        let mut retry_at = None;
-        for (bucket, limit) in [
-            (&attempt.account, PASSWORD_PER_ACCOUNT),
-            (&attempt.address, PASSWORD_PER_ADDRESS),
-        ] {
-            let counted = state.store.hit(bucket, now, limit.window).await?;
-            if counted.count > limit.max {
-                retry_at = retry_at.max(Some(counted.window_ends));
-            }
-        }
+        let counts = state
+            .store
+            .hit(
+                &[
+                    (&attempt.account, PASSWORD_PER_ACCOUNT.window),
+                    (&attempt.address, PASSWORD_PER_ADDRESS.window),
+                ],
+                now,
+            )
+            .await?;
+        let retry_at = counts
+            .iter()
+            .zip([PASSWORD_PER_ACCOUNT, PASSWORD_PER_ADDRESS])
+            .filter(|(counted, limit)| counted.count > limit.max)
+            .map(|(counted, _)| counted.window_ends)
+            .max();
         match retry_at {
             Some(at) => Err(ApiError::throttled(
                 "too_many_attempts",
@@ -99,9 +105,7 @@ impl PasswordAttempt {
     /// # Errors
     /// The database's.
     pub async fn succeeded(self, state: &AppState) -> Result<(), ApiError> {
-        state.store.forget(&self.account).await?;
-        state.store.refund(&self.address).await?;
-        Ok(())
+        Ok(state.store.release(&self.account, &self.address).await?)
     }
 }
 
@@ -131,10 +135,14 @@ pub async fn count_send(state: &AppState, delivery: &Delivery, now: u64) -> Resu
         delivery.destination().as_bytes(),
     );
     let bucket: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let counted = state
+    let bucket = format!("send:{bucket}");
+    let counts = state
         .store
-        .hit(&format!("send:{bucket}"), now, SENDS_PER_DESTINATION.window)
+        .hit(&[(&bucket, SENDS_PER_DESTINATION.window)], now)
         .await?;
+    let Some(counted) = counts.first() else {
+        return Err(ApiError::internal());
+    };
     if counted.count > SENDS_PER_DESTINATION.max {
         return Err(ApiError::throttled(
             "too_many_codes_sent",

@@ -16,6 +16,9 @@ use axum::http::request::Parts;
 use rand::Rng as _;
 use sha2::{Digest, Sha256};
 
+use serde_json::json;
+
+use crate::audit::server_entry;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::UserId;
@@ -96,17 +99,21 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .filter(|token| !token.is_empty() && token.len() <= 128)
 }
 
-/// Opens a session for `user` and returns its token.
+/// Opens a session for `user`, signed in `with` (`password`, `authenticator`,
+/// `backup_code`, …), recording `signed_in` in the audit trail in the same
+/// transaction; returns its token.
 ///
 /// # Errors
 /// The database's.
-pub async fn open(state: &AppState, user: UserId) -> Result<String, ApiError> {
+pub async fn open(state: &AppState, user: UserId, with: &str) -> Result<String, ApiError> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let now = state.clock.now();
+    let signed_in = server_entry(user, now, "signed_in", json!({ "with": with }));
     state
         .store
-        .create_session(&hash(&token), user, state.clock.now())
+        .create_session(&hash(&token), user, now, &[signed_in])
         .await?;
     Ok(token)
 }

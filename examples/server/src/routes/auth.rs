@@ -104,6 +104,7 @@ pub async fn login(
     };
     let attempt = PasswordAttempt::begin(&state, &name, client, state.clock.now()).await?;
     let found = state.store.credentials(&name).await?;
+    let hashing = std::time::Instant::now();
     let checked = state
         .passwords
         .check(
@@ -111,6 +112,7 @@ pub async fn login(
             &body.password,
         )
         .await?;
+    state.timings.add_password(hashing.elapsed());
     let Some(found) = found.filter(|_| checked.matches) else {
         return Err(refused());
     };
@@ -127,7 +129,7 @@ pub async fn login(
     match outcome.result? {
         LoginStart::NotRequired => Ok(Json(json!({
             "status": "signed_in",
-            "token": signed_in(&state, user, "password").await?,
+            "token": session::open(&state, user, "password").await?,
         }))),
         LoginStart::Required(login) => {
             let mut body = super::challenge_opened(&state, user, login).await?;
@@ -137,30 +139,6 @@ pub async fn login(
             Ok(Json(body))
         }
     }
-}
-
-/// Opens a session for `user`, signed in `with` (`password`, `authenticator`,
-/// `backup_code`, …), and records it in the audit trail.
-///
-/// # Errors
-/// The database's.
-pub(crate) async fn signed_in(
-    state: &AppState,
-    user: crate::store::UserId,
-    with: &str,
-) -> Result<String, ApiError> {
-    let token = session::open(state, user).await?;
-    let entry = server_entry(
-        user,
-        state.clock.now(),
-        "signed_in",
-        json!({ "with": with }),
-    );
-    state
-        .store
-        .append_audit(std::slice::from_ref(&entry))
-        .await?;
-    Ok(token)
 }
 
 /// `POST /api/auth/logout` (signed in): ends this session. `{"message"}`.

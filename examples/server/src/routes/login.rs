@@ -80,7 +80,7 @@ pub async fn verify(
         VerifiedWith::BackupCode { .. } => "backup_code",
         _ => "second_factor",
     };
-    let session = super::auth::signed_in(&state, user, with).await?;
+    let session = crate::session::open(&state, user, with).await?;
     let mut answer = json!({ "status": "signed_in", "token": session, "method": with });
     if let (VerifiedWith::BackupCode { remaining }, Some(map)) =
         (verified.with, answer.as_object_mut())

@@ -28,6 +28,20 @@ pub use sqlite::SqliteStore;
 /// A user's id.
 pub type UserId = i64;
 
+/// Whether a commit waits for stable storage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// It does (SQLite `synchronous=FULL`, PostgreSQL `synchronous_commit=on`): the
+    /// only setting the server runs with.
+    #[default]
+    Durable,
+    /// It does not (SQLite `synchronous=NORMAL`, PostgreSQL
+    /// `synchronous_commit=off`): an answered failure can be lost to a crash. For the
+    /// load generator's measurement of what durability costs, nothing else;
+    /// [`Store::check_durability`] refuses it.
+    LossyForMeasurement,
+}
+
 /// What the password check needs.
 pub struct Credentials {
     /// The user.
@@ -193,12 +207,14 @@ pub trait Store: Send + Sync {
     /// The user a live challenge belongs to, by its token's lookup key.
     async fn challenge_owner(&self, lookup_key: &str) -> Result<Option<UserId>, StoreError>;
 
-    /// Records a new session by the hash of its token.
+    /// Records a new session by the hash of its token, with its audit entries, in
+    /// one transaction.
     async fn create_session(
         &self,
         token_hash: &str,
         user: UserId,
         now: u64,
+        audit: &[AuditEntry],
     ) -> Result<(), StoreError>;
 
     /// A session, by the hash of its token.
@@ -216,15 +232,14 @@ pub trait Store: Send + Sync {
     /// A user's audit trail, oldest first.
     async fn audit_trail(&self, user: UserId) -> Result<Vec<AuditEntry>, StoreError>;
 
-    /// Counts a hit on `bucket` in its fixed window of `window` seconds (a new window
-    /// begins at the first hit after the last one ended).
-    async fn hit(&self, bucket: &str, now: u64, window: u64) -> Result<Counted, StoreError>;
+    /// Counts a hit on each `(bucket, window)`, in one transaction, each in its
+    /// fixed window of `window` seconds (a new window begins at the first hit after
+    /// the last one ended); the counts in the same order.
+    async fn hit(&self, buckets: &[(&str, u64)], now: u64) -> Result<Vec<Counted>, StoreError>;
 
-    /// Takes one hit back from `bucket` (a refunded reservation).
-    async fn refund(&self, bucket: &str) -> Result<(), StoreError>;
-
-    /// Forgets `bucket`'s count.
-    async fn forget(&self, bucket: &str) -> Result<(), StoreError>;
+    /// In one transaction, forgets `forget`'s count and takes one hit back from
+    /// `refund` (a reservation that turned out not to be a failure).
+    async fn release(&self, forget: &str, refund: &str) -> Result<(), StoreError>;
 
     /// Deletes sessions past `idle` or `lifetime` and counters whose window ended.
     async fn sweep(&self, now: u64, idle: u64, lifetime: u64) -> Result<(), StoreError>;

@@ -19,8 +19,8 @@ use tokio_postgres::NoTls;
 use super::migrations::{self, Migration};
 use super::sqlite::{counted, sql_version};
 use super::{
-    AuditEntry, Counted, Credentials, Revoke, Save, SaveError, SessionRecord, Store, StoreError,
-    UserId, from_sql, not_durable, sql_time,
+    AuditEntry, Counted, Credentials, Durability, Revoke, Save, SaveError, SessionRecord, Store,
+    StoreError, UserId, from_sql, not_durable, sql_time,
 };
 
 /// Any number, as long as it is the same on every server: the advisory lock
@@ -56,10 +56,26 @@ impl PostgresStore {
     /// # Errors
     /// A malformed URL, a refused connection, a failed migration.
     pub async fn connect(url: &str, pool_size: usize) -> Result<Self, StoreError> {
+        Self::connect_with(url, pool_size, Durability::Durable).await
+    }
+
+    /// As [`connect`](Self::connect), committing with `durability`.
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    pub async fn connect_with(
+        url: &str,
+        pool_size: usize,
+        durability: Durability,
+    ) -> Result<Self, StoreError> {
         let mut config = tokio_postgres::Config::from_str(url)?;
+        let synchronous = match durability {
+            Durability::Durable => "on",
+            Durability::LossyForMeasurement => "off",
+        };
         // Appended to the URL's own options, so these win.
         let options = format!(
-            "{} -c synchronous_commit=on -c statement_timeout=10000",
+            "{} -c synchronous_commit={synchronous} -c statement_timeout=10000",
             config.get_options().unwrap_or_default()
         );
         config.options(options.trim());
@@ -255,15 +271,18 @@ impl Store for PostgresStore {
         token_hash: &str,
         user: UserId,
         now: u64,
+        audit: &[AuditEntry],
     ) -> Result<(), StoreError> {
-        let held = self.conn().await?;
-        held.conn
-            .execute(
-                "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) \
-                 VALUES ($1, $2, $3, $3)",
-                &[&token_hash, &user, &sql_time(now)],
-            )
-            .await?;
+        let mut held = self.conn().await?;
+        let tx = held.conn.transaction().await?;
+        tx.execute(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $3)",
+            &[&token_hash, &user, &sql_time(now)],
+        )
+        .await?;
+        insert_audit(&tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -334,39 +353,42 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    async fn hit(&self, bucket: &str, now: u64, window: u64) -> Result<Counted, StoreError> {
-        let (now, ends) = (sql_time(now), sql_time(now.saturating_add(window)));
-        let held = self.conn().await?;
-        let row = held
-            .conn
-            .query_one(
-                "INSERT INTO rate_limits AS r (bucket, window_ends, hits) VALUES ($1, $3, 1) \
-                 ON CONFLICT (bucket) DO UPDATE SET \
-                   hits = CASE WHEN r.window_ends <= $2 THEN 1 ELSE r.hits + 1 END, \
-                   window_ends = CASE WHEN r.window_ends <= $2 THEN $3 ELSE r.window_ends END \
-                 RETURNING hits, window_ends",
-                &[&bucket, &now, &ends],
-            )
-            .await?;
-        counted(i64::from(row.try_get::<_, i32>(0)?), row.try_get(1)?)
+    async fn hit(&self, buckets: &[(&str, u64)], now: u64) -> Result<Vec<Counted>, StoreError> {
+        let mut held = self.conn().await?;
+        let tx = held.conn.transaction().await?;
+        let mut counts = Vec::with_capacity(buckets.len());
+        for (bucket, window) in buckets {
+            let ends = sql_time(now.saturating_add(*window));
+            let row = tx
+                .query_one(
+                    "INSERT INTO rate_limits AS r (bucket, window_ends, hits) VALUES ($1, $3, 1) \
+                     ON CONFLICT (bucket) DO UPDATE SET \
+                       hits = CASE WHEN r.window_ends <= $2 THEN 1 ELSE r.hits + 1 END, \
+                       window_ends = CASE WHEN r.window_ends <= $2 THEN $3 ELSE r.window_ends END \
+                     RETURNING hits, window_ends",
+                    &[bucket, &sql_time(now), &ends],
+                )
+                .await?;
+            counts.push(counted(
+                i64::from(row.try_get::<_, i32>(0)?),
+                row.try_get(1)?,
+            )?);
+        }
+        tx.commit().await?;
+        Ok(counts)
     }
 
-    async fn refund(&self, bucket: &str) -> Result<(), StoreError> {
-        let held = self.conn().await?;
-        held.conn
-            .execute(
-                "UPDATE rate_limits SET hits = hits - 1 WHERE bucket = $1 AND hits > 0",
-                &[&bucket],
-            )
+    async fn release(&self, forget: &str, refund: &str) -> Result<(), StoreError> {
+        let mut held = self.conn().await?;
+        let tx = held.conn.transaction().await?;
+        tx.execute("DELETE FROM rate_limits WHERE bucket = $1", &[&forget])
             .await?;
-        Ok(())
-    }
-
-    async fn forget(&self, bucket: &str) -> Result<(), StoreError> {
-        let held = self.conn().await?;
-        held.conn
-            .execute("DELETE FROM rate_limits WHERE bucket = $1", &[&bucket])
-            .await?;
+        tx.execute(
+            "UPDATE rate_limits SET hits = hits - 1 WHERE bucket = $1 AND hits > 0",
+            &[&refund],
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -15,8 +15,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::migrations::{self, Migration};
 use super::{
-    AuditEntry, Counted, Credentials, Revoke, Save, SaveError, SessionRecord, Store, StoreError,
-    UserId, from_sql, not_durable, sql_time,
+    AuditEntry, Counted, Credentials, Durability, Revoke, Save, SaveError, SessionRecord, Store,
+    StoreError, UserId, from_sql, not_durable, sql_time,
 };
 
 /// The SQLite store.
@@ -34,8 +34,16 @@ impl SqliteStore {
     /// SQLite's; a file created by a server from before migrations, or migrated by
     /// a newer server.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, Durability::Durable)
+    }
+
+    /// As [`open`](Self::open), committing with `durability`.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub fn open_with(path: &Path, durability: Durability) -> Result<Self, StoreError> {
         create_private(path)?;
-        Self::init(Connection::open(path)?)
+        Self::init(Connection::open(path)?, durability)
     }
 
     /// A database in memory, gone with the process.
@@ -43,16 +51,20 @@ impl SqliteStore {
     /// # Errors
     /// SQLite's.
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory()?)
+        Self::init(Connection::open_in_memory()?, Durability::Durable)
     }
 
-    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+    fn init(mut conn: Connection, durability: Durability) -> Result<Self, StoreError> {
         // FULL: a commit's WAL frames are synced before it returns, so an answered
-        // failure survives a power cut (NORMAL would sync only at checkpoints).
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-        )?;
+        // failure survives a power cut (NORMAL syncs only at checkpoints).
+        let synchronous = match durability {
+            Durability::Durable => "FULL",
+            Durability::LossyForMeasurement => "NORMAL",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
+        ))?;
         migrate(&mut conn, migrations::SQLITE)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
@@ -254,14 +266,18 @@ impl Store for SqliteStore {
         token_hash: &str,
         user: UserId,
         now: u64,
+        audit: &[AuditEntry],
     ) -> Result<(), StoreError> {
-        let token_hash = token_hash.to_owned();
+        let (token_hash, audit) = (token_hash.to_owned(), audit.to_vec());
         self.call(move |conn| {
-            conn.prepare_cached(
+            let tx = conn.transaction()?;
+            tx.prepare_cached(
                 "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) \
                  VALUES (?1, ?2, ?3, ?3)",
             )?
             .execute(params![token_hash, user, sql_time(now)])?;
+            insert_audit(&tx, &audit)?;
+            tx.commit()?;
             Ok(())
         })
         .await
@@ -346,43 +362,46 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn hit(&self, bucket: &str, now: u64, window: u64) -> Result<Counted, StoreError> {
-        let bucket = bucket.to_owned();
-        let (now, ends) = (sql_time(now), sql_time(now.saturating_add(window)));
+    async fn hit(&self, buckets: &[(&str, u64)], now: u64) -> Result<Vec<Counted>, StoreError> {
+        let buckets: Vec<(String, i64)> = buckets
+            .iter()
+            .map(|(bucket, window)| ((*bucket).to_owned(), sql_time(now.saturating_add(*window))))
+            .collect();
+        let now = sql_time(now);
         self.call(move |conn| {
-            let (hits, window_ends): (i64, i64) = conn
-                .prepare_cached(
-                    "INSERT INTO rate_limits (bucket, window_ends, hits) VALUES (?1, ?3, 1) \
-                     ON CONFLICT (bucket) DO UPDATE SET \
-                       hits = CASE WHEN window_ends <= ?2 THEN 1 ELSE hits + 1 END, \
-                       window_ends = CASE WHEN window_ends <= ?2 THEN ?3 ELSE window_ends END \
-                     RETURNING hits, window_ends",
-                )?
-                .query_row(params![bucket, now, ends], |row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                })?;
-            counted(hits, window_ends)
+            let tx = conn.transaction()?;
+            let mut counts = Vec::with_capacity(buckets.len());
+            for (bucket, ends) in &buckets {
+                let (hits, window_ends): (i64, i64) = tx
+                    .prepare_cached(
+                        "INSERT INTO rate_limits (bucket, window_ends, hits) VALUES (?1, ?3, 1) \
+                         ON CONFLICT (bucket) DO UPDATE SET \
+                           hits = CASE WHEN window_ends <= ?2 THEN 1 ELSE hits + 1 END, \
+                           window_ends = CASE WHEN window_ends <= ?2 THEN ?3 ELSE window_ends END \
+                         RETURNING hits, window_ends",
+                    )?
+                    .query_row(params![bucket, now, ends], |row| {
+                        Ok((row.get(0)?, row.get(1)?))
+                    })?;
+                counts.push(counted(hits, window_ends)?);
+            }
+            tx.commit()?;
+            Ok(counts)
         })
         .await
     }
 
-    async fn refund(&self, bucket: &str) -> Result<(), StoreError> {
-        let bucket = bucket.to_owned();
+    async fn release(&self, forget: &str, refund: &str) -> Result<(), StoreError> {
+        let (forget, refund) = (forget.to_owned(), refund.to_owned());
         self.call(move |conn| {
-            conn.prepare_cached(
+            let tx = conn.transaction()?;
+            tx.prepare_cached("DELETE FROM rate_limits WHERE bucket = ?1")?
+                .execute(params![forget])?;
+            tx.prepare_cached(
                 "UPDATE rate_limits SET hits = hits - 1 WHERE bucket = ?1 AND hits > 0",
             )?
-            .execute(params![bucket])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn forget(&self, bucket: &str) -> Result<(), StoreError> {
-        let bucket = bucket.to_owned();
-        self.call(move |conn| {
-            conn.prepare_cached("DELETE FROM rate_limits WHERE bucket = ?1")?
-                .execute(params![bucket])?;
+            .execute(params![refund])?;
+            tx.commit()?;
             Ok(())
         })
         .await

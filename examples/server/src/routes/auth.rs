@@ -26,7 +26,7 @@ const MAX_USERNAME_BYTES: usize = 256;
 /// `{"username", "password"}`.
 #[derive(Deserialize)]
 pub struct Credentials {
-    /// The name to sign in with (normalised: see [`username`](crate::username)).
+    /// The name to sign in with (normalised: see [`crate::username`]).
     pub username: String,
     /// The password; wiped from memory when the request is done.
     pub password: Zeroizing<String>,

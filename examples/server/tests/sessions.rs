@@ -11,7 +11,7 @@ use mfa_server::flow::{Actor, run};
 use mfa_server::password::Cost;
 use mfa_server::session::Sessions;
 use mfa_server::{AppState, Clock as _, ManualClock};
-use serde_json::{Value, json};
+use serde_json::json;
 use support::{T0, TestServer, server_key, temp_db};
 
 const IDLE: u64 = 600;
@@ -30,18 +30,6 @@ async fn start(name: &str) -> TestServer {
     TestServer::serve(state, ManualClock::new(T0), Arc::clone(&db.outbox)).await
 }
 
-async fn status(server: &TestServer, session: &str) -> (u16, Value) {
-    let response = server
-        .client
-        .get(format!("{}/identity/mfa/status", server.base))
-        .bearer_auth(session)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
-
 /// A second session for a user without MFA: the password alone signs in.
 async fn sign_in(server: &TestServer, username: &str) -> String {
     let credentials = json!({ "username": username, "password": "correct horse" });
@@ -58,9 +46,9 @@ async fn an_idle_session_ends_and_a_used_one_lives_until_its_lifetime() {
     // Used every 9 minutes, one lives on; the other, unused, ends at 10.
     for _ in 0..6 {
         server.clock.advance(IDLE - 60);
-        assert_eq!(status(&server, &session).await.0, 200);
+        assert_eq!(server.status(&session).await.0, 200);
     }
-    let (code, body) = status(&server, &idle).await;
+    let (code, body) = server.status(&idle).await;
     assert_eq!(
         (code, body["details"].as_str()),
         (401, Some("session_expired")),
@@ -68,14 +56,14 @@ async fn an_idle_session_ends_and_a_used_one_lives_until_its_lifetime() {
     );
     // 54 minutes in; at the hour it ends however busy it is.
     server.clock.advance(LIFETIME - 6 * (IDLE - 60));
-    let (code, body) = status(&server, &session).await;
+    let (code, body) = server.status(&session).await;
     assert_eq!(
         (code, body["details"].as_str()),
         (401, Some("session_expired")),
         "{body}"
     );
     // Once ended, always ended.
-    assert_eq!(status(&server, &session).await.0, 401);
+    assert_eq!(server.status(&session).await.0, 401);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,7 +75,7 @@ async fn logout_ends_only_this_session() {
         .post("/api/auth/logout", Some(&session), json!({}))
         .await;
     assert_eq!(code, 200, "{body}");
-    assert_eq!(status(&server, &session).await.0, 401);
+    assert_eq!(server.status(&session).await.0, 401);
     assert_eq!(
         server
             .post("/api/auth/logout", Some(&session), json!({}))
@@ -95,7 +83,7 @@ async fn logout_ends_only_this_session() {
             .0,
         401
     );
-    assert_eq!(status(&server, &other).await.0, 200);
+    assert_eq!(server.status(&other).await.0, 200);
     let kinds = server.audit_kinds("ann").await;
     assert_eq!(kinds, ["signed_in", "signed_in", "signed_out"]);
 }
@@ -122,7 +110,7 @@ async fn enabling_mfa_ends_every_session_taken_before_it_but_the_enrolling_one()
             "{path}: {answer}"
         );
     }
-    assert_eq!(status(&server, &enrolling).await.0, 200);
+    assert_eq!(server.status(&enrolling).await.0, 200);
 }
 
 /// A new session for `ann`, signed in with her authenticator.
@@ -159,8 +147,8 @@ async fn regenerating_backup_codes_and_disabling_end_the_other_sessions() {
         )
         .await;
     assert_eq!(code, 200, "{body}");
-    assert_eq!(status(&server, &other).await.0, 401);
-    assert_eq!(status(&server, &first).await.0, 200);
+    assert_eq!(server.status(&other).await.0, 401);
+    assert_eq!(server.status(&first).await.0, 200);
 
     // Disabling from a new session ends `first`.
     let other = second_factor_session(&server, &phone).await;
@@ -177,8 +165,8 @@ async fn regenerating_backup_codes_and_disabling_end_the_other_sessions() {
         )
         .await;
     assert_eq!(code, 200, "{body}");
-    assert_eq!(status(&server, &first).await.0, 401);
-    assert_eq!(status(&server, &other).await.0, 200);
+    assert_eq!(server.status(&first).await.0, 401);
+    assert_eq!(server.status(&other).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,7 +181,7 @@ async fn a_privileged_reset_ends_every_session() {
     .await
     .unwrap();
     assert!(outcome.result.is_ok());
-    assert_eq!(status(&server, &session).await.0, 401);
+    assert_eq!(server.status(&session).await.0, 401);
     assert!(
         server
             .audit_kinds("ann")

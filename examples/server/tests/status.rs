@@ -9,15 +9,9 @@ use serde_json::{Value, json};
 use support::{T0, TestServer, at, temp_db};
 
 async fn status(server: &TestServer, session: &str) -> Value {
-    let response = server
-        .client
-        .get(format!("{}/identity/mfa/status", server.base))
-        .bearer_auth(session)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    let (code, body) = server.status(session).await;
+    assert_eq!(code, 200, "{body}");
+    body
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -225,6 +225,19 @@ impl TestServer {
         (status, body)
     }
 
+    /// `GET /identity/mfa/status` with `session`: the status and JSON.
+    pub async fn status(&self, session: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .get(format!("{}/identity/mfa/status", self.base))
+            .bearer_auth(session)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
     /// As [`post`](Self::post), without its checks, with the `Retry-After` header
     /// (seconds) when there is one.
     pub async fn post_with_retry_after(

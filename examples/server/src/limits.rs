@@ -6,12 +6,17 @@
 //! | password attempts | account (the normalised name, existing or not) | 10 | 15 min |
 //! | password attempts | client address (an IPv6 /64 counts as one) | 100 | 15 min |
 //! | email/SMS codes | destination, across all accounts | 20 | 1 hour |
+//! | registrations | client address | 20 | 1 hour |
 //!
 //! A password attempt is counted *before* its hash is checked, so racing requests
 //! cannot slip past the limit, and a correct password takes its count back: only
 //! failures use the budget, and a success clears the account's. Counting an
 //! unknown name exactly like a known one keeps the limit from revealing which names
 //! exist. Windows are fixed: one opens at the first hit after the last one ended.
+//!
+//! Registrations are limited because each costs an Argon2id hash and makes an
+//! account that can send codes: an address cannot mint throwaway accounts by the
+//! thousand.
 //!
 //! The destination limit stops throwaway accounts from each sending codes to the
 //! same number (SMS pumping, harassment); it is twice one account's hourly budget
@@ -50,6 +55,38 @@ pub const SENDS_PER_DESTINATION: Limit = Limit {
     max: 20,
     window: 60 * 60,
 };
+
+/// Registrations per client address.
+pub const REGISTRATIONS_PER_ADDRESS: Limit = Limit {
+    max: 20,
+    window: 60 * 60,
+};
+
+/// Counts a registration from `client`.
+///
+/// # Errors
+/// `too_many_attempts` (429) when the address's registrations are spent; the
+/// database's.
+pub async fn count_registration(
+    state: &AppState,
+    client: IpAddr,
+    now: u64,
+) -> Result<(), ApiError> {
+    let bucket = format!("register:address:{}", address_bucket(client));
+    let counts = state
+        .store
+        .hit(&[(&bucket, REGISTRATIONS_PER_ADDRESS.window)], now)
+        .await?;
+    match counts.first() {
+        Some(counted) if counted.count > REGISTRATIONS_PER_ADDRESS.max => Err(ApiError::throttled(
+            "too_many_attempts",
+            "Too many sign-ups from this address",
+            counted.window_ends,
+        )),
+        Some(_) => Ok(()),
+        None => Err(ApiError::internal()),
+    }
+}
 
 /// A counted password attempt: call [`succeeded`](Self::succeeded) when the
 /// password was right; a wrong one keeps its count.

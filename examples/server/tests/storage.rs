@@ -179,3 +179,73 @@ async fn migrations_apply_once_and_a_foreign_or_newer_schema_is_refused() {
     let refused = SqliteStore::open(&legacy).err().unwrap().to_string();
     assert!(refused.contains("before schema migrations"), "{refused}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweep_deletes_ended_sessions_and_finished_windows_only() {
+    let db = temp_db("sweep").await;
+    let store = db.store().await;
+    let user = store
+        .create_user("ann", "$argon2id$x", T0)
+        .await
+        .unwrap()
+        .unwrap();
+    let (idle, lifetime) = (600, 3600);
+    store.create_session("old", user, T0, &[]).await.unwrap();
+    store
+        .create_session("idle", user, T0 + 3000, &[])
+        .await
+        .unwrap();
+    store
+        .create_session("live", user, T0 + 3000, &[])
+        .await
+        .unwrap();
+    store.touch_session("live", T0 + 3500).await.unwrap();
+    store
+        .hit(&[("done", 60), ("open", 3600)], T0 + 3000)
+        .await
+        .unwrap();
+    store.sweep(T0 + 3700, idle, lifetime).await.unwrap();
+    assert_eq!(
+        store.session("old").await.unwrap(),
+        None,
+        "past its lifetime"
+    );
+    assert_eq!(store.session("idle").await.unwrap(), None, "idle too long");
+    assert!(store.session("live").await.unwrap().is_some());
+    // An open window survives the sweep and keeps counting.
+    let counts = store.hit(&[("open", 3600)], T0 + 3700).await.unwrap();
+    assert_eq!(counts[0].count, 2);
+    if let Place::Sqlite(path) = &db.place {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let done: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM rate_limits WHERE bucket = 'done'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(done, 0, "a finished window is deleted");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_mint_throwaway_accounts_by_the_thousand() {
+    use mfa_server::limits::REGISTRATIONS_PER_ADDRESS;
+    let server = TestServer::start(&temp_db("registrations").await, ManualClock::new(T0)).await;
+    let register = |n: u32| {
+        let credentials =
+            json!({ "username": format!("throwaway{n}"), "password": "correct horse" });
+        server.post("/api/auth/register", None, credentials)
+    };
+    for n in 0..REGISTRATIONS_PER_ADDRESS.max {
+        assert_eq!(register(n).await.0, 201);
+    }
+    let (status, body) = register(999).await;
+    assert_eq!(
+        (status, body["details"].as_str()),
+        (429, Some("too_many_attempts")),
+        "{body}"
+    );
+    server.clock.advance(REGISTRATIONS_PER_ADDRESS.window);
+    assert_eq!(register(999).await.0, 201);
+}

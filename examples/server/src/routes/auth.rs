@@ -15,7 +15,7 @@ use crate::body::{Body, Limits, at_most};
 use crate::client::ClientAddress;
 use crate::error::ApiError;
 use crate::flow::{self, Actor};
-use crate::limits::PasswordAttempt;
+use crate::limits::{self, PasswordAttempt};
 use crate::session::{self, SignedIn};
 use crate::state::AppState;
 use crate::{password, username};
@@ -44,9 +44,11 @@ impl Limits for Credentials {
 ///
 /// # Errors
 /// `invalid_username` (400), `weak_password` (400: fewer than 8 characters),
-/// `username_taken` (409).
+/// `username_taken` (409), `too_many_attempts` (429: the address's registrations
+/// are spent).
 pub async fn register(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     Body(body): Body<Credentials>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let name = username::normalise(&body.username)?;
@@ -57,6 +59,7 @@ pub async fn register(
             format!("A password has at least {} characters", password::MIN_CHARS),
         ));
     }
+    limits::count_registration(&state, client, state.clock.now()).await?;
     let hash = state.passwords.hash(&body.password).await?;
     match state
         .store

@@ -170,13 +170,12 @@ impl HotpConfig {
         let mut found = FirstMatch::new();
         // Highest counter first: if two counters share the code, the higher wins, so
         // that the stored next counter refuses the code at both.
-        for ahead in (0..=u64::from(self.look_ahead)).rev() {
-            let (candidate, exists) = usable_counter(counter, ahead);
-            found.record(
-                codes.matches(candidate, submitted) & public(exists),
-                candidate,
-            );
-        }
+        let candidates = (0..=u64::from(self.look_ahead))
+            .rev()
+            .map(|ahead| usable_counter(counter, ahead));
+        codes.each_code(candidates, |candidate, exists, code| {
+            found.record(code.ct_eq(&submitted) & public(exists), candidate);
+        });
         Ok((found.verdict_alone(), found.value_or(0)))
     }
 
@@ -224,14 +223,15 @@ impl HotpConfig {
         // code was one counter later) and with `second` (for the pair one counter
         // earlier). No pair ends past the last counter.
         let mut second_hit_after = public(false);
-        for ahead in (0..=u64::from(self.resync_window).saturating_add(1)).rev() {
-            let (c, exists) = usable_counter(counter, ahead);
-            let code = codes.at(c);
+        let candidates = (0..=u64::from(self.resync_window).saturating_add(1))
+            .rev()
+            .map(|ahead| usable_counter(counter, ahead));
+        codes.each_code(candidates, |c, exists, code| {
             let pair_hit = code.ct_eq(&first) & second_hit_after & public(exists);
             // `c + 1` had a usable code, so it is below u64::MAX.
             found.record(pair_hit, c.saturating_add(1));
             second_hit_after = code.ct_eq(&second) & public(exists);
-        }
+        });
         Ok((found.verdict_alone(), found.value_or(0)))
     }
 }

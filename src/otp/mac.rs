@@ -123,6 +123,104 @@ impl KeyedMac {
     }
 }
 
+/// How many counters [`KeyedMac::counter_macs`] keeps in flight: enough independent
+/// compressions for an out-of-order core to overlap, few enough that their states
+/// stay in registers and on a small stack.
+pub(crate) const LANES: usize = 4;
+
+impl KeyedMac {
+    /// `HMAC(key, counter)` for every counter of `counters`, handed to `each` with
+    /// its index, in order.
+    ///
+    /// Computed `LANES` counters at a time, every inner hash of the group first and
+    /// then every outer hash: only a counter's outer hash waits for its inner hash,
+    /// so the compressions of different counters are independent in the instruction
+    /// stream and the core runs them side by side. One counter after another, each
+    /// inner → outer pair would wait for the one before.
+    pub(crate) fn counter_macs(&self, counters: &[u64], mut each: impl FnMut(usize, MacWords)) {
+        for (chunk, group) in counters.chunks(LANES).enumerate() {
+            let first = chunk.saturating_mul(LANES);
+            match self {
+                KeyedMac::Sha1 { inner, outer } => {
+                    let mut states = [[0u32; 5]; LANES];
+                    let lanes = two_pass(
+                        (&**inner, &**outer),
+                        group,
+                        &mut states,
+                        sha1::block_api::compress,
+                        |state, block: &mut [u8; 64]| {
+                            pad_into(block, &be_bytes32::<5, 20>(state), 64)
+                        },
+                    );
+                    for (i, state) in lanes.iter().enumerate() {
+                        each(first.saturating_add(i), MacWords::Sha1(*state));
+                    }
+                }
+                KeyedMac::Sha256 { inner, outer } => {
+                    let mut states = [[0u32; 8]; LANES];
+                    let lanes = two_pass(
+                        (&**inner, &**outer),
+                        group,
+                        &mut states,
+                        sha2::block_api::compress256,
+                        |state, block: &mut [u8; 64]| {
+                            pad_into(block, &be_bytes32::<8, 32>(state), 64)
+                        },
+                    );
+                    for (i, state) in lanes.iter().enumerate() {
+                        each(first.saturating_add(i), MacWords::Sha256(*state));
+                    }
+                }
+                KeyedMac::Sha512 { inner, outer } => {
+                    let mut states = [[0u64; 8]; LANES];
+                    let lanes = two_pass(
+                        (&**inner, &**outer),
+                        group,
+                        &mut states,
+                        sha2::block_api::compress512,
+                        |state, block: &mut [u8; 128]| {
+                            let mut digest = [0u8; 64];
+                            for (chunk, w) in digest.chunks_exact_mut(8).zip(state) {
+                                chunk.copy_from_slice(&w.to_be_bytes());
+                            }
+                            pad_into(block, &digest, 128);
+                        },
+                    );
+                    for (i, state) in lanes.iter().enumerate() {
+                        each(first.saturating_add(i), MacWords::Sha512(*state));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// HMAC of each counter of `counters` (at most `LANES`) on the keyed states: every
+/// inner block compressed first, then every outer block. Returns the filled lanes.
+fn two_pass<'s, S: Copy, const B: usize>(
+    (inner, outer): (&S, &S),
+    counters: &[u64],
+    states: &'s mut [S; LANES],
+    compress: fn(&mut S, &[[u8; B]]),
+    outer_block: impl Fn(&S, &mut [u8; B]),
+) -> &'s [S] {
+    let lanes = states.get_mut(..counters.len()).unwrap_or_default();
+    let block_len = u64::try_from(B).unwrap_or(0);
+    for (state, counter) in lanes.iter_mut().zip(counters) {
+        let mut block = [0u8; B];
+        pad_into(&mut block, &counter.to_be_bytes(), block_len);
+        *state = *inner;
+        compress(state, core::slice::from_ref(&block));
+    }
+    for state in lanes.iter_mut() {
+        let mut block = [0u8; B];
+        outer_block(state, &mut block);
+        *state = *outer;
+        compress(state, core::slice::from_ref(&block));
+    }
+    lanes
+}
+
 /// An HMAC output as the hash function's big-endian state words, so truncation can
 /// work on words without serialising the whole output to bytes.
 pub(crate) enum MacWords {

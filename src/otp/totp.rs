@@ -1,5 +1,7 @@
 //! TOTP (RFC 6238): time steps, a skew window, and the replay guard.
 
+use subtle::ConstantTimeEq;
+
 use super::code::{Digits, parse_submitted};
 use super::window::{KeyedCodes, generate};
 use super::{Algorithm, OtpCode};
@@ -280,23 +282,25 @@ impl TotpConfig {
         let mut fresh = FirstMatch::new();
         let mut reused = FirstMatch::new();
         // Latest first, so that the first match kept is the latest step.
-        for offset in (-i64::from(self.window.past)..=i64::from(self.window.future)).rev() {
-            let (step, exists) = match current.checked_add_signed(offset) {
+        let steps = (-i64::from(self.window.past)..=i64::from(self.window.future))
+            .rev()
+            .map(|offset| match current.checked_add_signed(offset) {
                 Some(step) => (step, true),
                 None => (current, false),
-            };
-            let hit = codes.matches(step, submitted);
+            });
+        codes.each_code(steps, |step, exists, code| {
+            let hit = code.ct_eq(&submitted);
             // Branches on public values only (the window position and the stored last
             // step); both arms record, and the secret `hit` stays a `Choice`.
             if !exists {
-                continue;
+                return;
             }
             if last_accepted.is_none_or(|last| step > last) {
                 fresh.record(hit, step);
             } else {
                 reused.record(hit, step);
             }
-        }
+        });
         // The match's step, else the refused one's, else the current one.
         let step = fresh.value_or(reused.value_or(current));
         Ok(TotpCheck {

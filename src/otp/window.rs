@@ -1,10 +1,8 @@
 //! The core shared by HOTP and TOTP: key the MAC once, then give the code of any
 //! candidate counter and compare it with the submitted one in constant time.
 
-use subtle::{Choice, ConstantTimeEq};
-
 use super::code::{Digits, truncate};
-use super::mac::KeyedMac;
+use super::mac::{KeyedMac, LANES};
 use super::{Algorithm, OtpCode};
 
 /// HMAC keyed once for a call, producing the code of any counter.
@@ -26,9 +24,40 @@ impl KeyedCodes {
         u64::from(truncate(&self.mac.counter_mac(counter), self.digits))
     }
 
-    /// Whether the code for `counter` equals `submitted`, as a `Choice`.
-    pub(crate) fn matches(&self, counter: u64, submitted: u64) -> Choice {
-        self.at(counter).ct_eq(&submitted)
+    /// The code of each counter `items` yields, handed to `each` with the counter
+    /// and the item's tag, in order. The MACs are computed [`LANES`] at a time side
+    /// by side ([`KeyedMac::counter_macs`]), which is what makes a window cost little
+    /// more than its slowest counter's chain.
+    pub(crate) fn each_code<T: Copy + Default>(
+        &self,
+        items: impl Iterator<Item = (u64, T)>,
+        mut each: impl FnMut(u64, T, u64),
+    ) {
+        let mut counters = [0u64; LANES];
+        let mut tags = [T::default(); LANES];
+        let mut filled = 0;
+        let mut flush = |counters: &[u64], tags: &[T]| {
+            self.mac.counter_macs(counters, |i, mac| {
+                if let (Some(&counter), Some(&tag)) = (counters.get(i), tags.get(i)) {
+                    each(counter, tag, u64::from(truncate(&mac, self.digits)));
+                }
+            });
+        };
+        for (counter, tag) in items {
+            if let (Some(c), Some(t)) = (counters.get_mut(filled), tags.get_mut(filled)) {
+                (*c, *t) = (counter, tag);
+                filled += 1;
+            }
+            if filled == LANES {
+                flush(&counters, &tags);
+                filled = 0;
+            }
+        }
+        if let (Some(counters), Some(tags)) = (counters.get(..filled), tags.get(..filled))
+            && !counters.is_empty()
+        {
+            flush(counters, tags);
+        }
     }
 }
 

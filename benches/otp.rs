@@ -14,7 +14,12 @@
 //!
 //! Groups per algorithm (SHA-1, SHA-256, SHA-512): `totp_verify_pm1_<alg>`. Read
 //! ratios within one run; absolute times drift on a shared machine.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use std::hint::black_box;
 

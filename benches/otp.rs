@@ -125,33 +125,11 @@ fn be64(words: &[u64]) -> ([u8; 64], usize) {
     (out, words.len() * 8)
 }
 
-const SHA1_IV: [u32; 5] = [
-    0x6745_2301,
-    0xEFCD_AB89,
-    0x98BA_DCFE,
-    0x1032_5476,
-    0xC3D2_E1F0,
-];
-const SHA256_IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
-const SHA512_IV: [u64; 8] = [
-    0x6a09_e667_f3bc_c908,
-    0xbb67_ae85_84ca_a73b,
-    0x3c6e_f372_fe94_f82b,
-    0xa54f_f53a_5f1d_36f1,
-    0x510e_527f_ade6_82d1,
-    0x9b05_688c_2b3e_6c1f,
-    0x1f83_d9ab_fb41_bd6b,
-    0x5be0_cd19_137e_2179,
-];
+// Any starting state costs the same to compress; these stand in for the hashes'
+// initial values.
+const SHA1_IV: [u32; 5] = [0x5a5a_5a5a; 5];
+const SHA256_IV: [u32; 8] = [0x5a5a_5a5a; 8];
+const SHA512_IV: [u64; 8] = [0x5a5a_5a5a_5a5a_5a5a; 8];
 
 fn verify(c: &mut Criterion) {
     for algorithm in [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512] {

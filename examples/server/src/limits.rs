@@ -73,16 +73,35 @@ pub async fn count_registration(
     now: u64,
 ) -> Result<(), ApiError> {
     let bucket = format!("register:address:{}", address_bucket(client));
-    let counts = state
-        .store
-        .hit(&[(&bucket, REGISTRATIONS_PER_ADDRESS.window)], now)
-        .await?;
+    let message = "Too many sign-ups from this address";
+    count(
+        state,
+        &bucket,
+        REGISTRATIONS_PER_ADDRESS,
+        now,
+        "too_many_attempts",
+        message,
+    )
+    .await
+}
+
+/// Counts a hit on `bucket` under `limit`.
+///
+/// # Errors
+/// 429 with `code` and `message` when the limit is spent; the database's.
+async fn count(
+    state: &AppState,
+    bucket: &str,
+    limit: Limit,
+    now: u64,
+    code: &'static str,
+    message: &str,
+) -> Result<(), ApiError> {
+    let counts = state.store.hit(&[(bucket, limit.window)], now).await?;
     match counts.first() {
-        Some(counted) if counted.count > REGISTRATIONS_PER_ADDRESS.max => Err(ApiError::throttled(
-            "too_many_attempts",
-            "Too many sign-ups from this address",
-            counted.window_ends,
-        )),
+        Some(counted) if counted.count > limit.max => {
+            Err(ApiError::throttled(code, message, counted.window_ends))
+        }
         Some(_) => Ok(()),
         None => Err(ApiError::internal()),
     }
@@ -173,21 +192,16 @@ pub async fn count_send(state: &AppState, delivery: &Delivery, now: u64) -> Resu
     );
     let bucket: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     let bucket = format!("send:{bucket}");
-    let counts = state
-        .store
-        .hit(&[(&bucket, SENDS_PER_DESTINATION.window)], now)
-        .await?;
-    let Some(counted) = counts.first() else {
-        return Err(ApiError::internal());
-    };
-    if counted.count > SENDS_PER_DESTINATION.max {
-        return Err(ApiError::throttled(
-            "too_many_codes_sent",
-            "Too many codes were sent to this address or number",
-            counted.window_ends,
-        ));
-    }
-    Ok(())
+    let message = "Too many codes were sent to this address or number";
+    count(
+        state,
+        &bucket,
+        SENDS_PER_DESTINATION,
+        now,
+        "too_many_codes_sent",
+        message,
+    )
+    .await
 }
 
 #[cfg(test)]

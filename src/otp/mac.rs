@@ -1,224 +1,311 @@
-//! HMAC of an 8-byte counter, keyed once and evaluated per step with exactly two
-//! compression-function calls.
+//! HMAC of 8-byte counters, with exactly two compression-function calls per counter
+//! plus two per call to key it.
 //!
 //! The `hmac` crate spends most of its time at this message size on buffering and
 //! finalisation bookkeeping. An OTP message is always one 8-byte counter, so both the
 //! inner and the outer hash are a single padded block on top of a state that only
-//! depends on the key. We compute those two keyed states once (RFC 2104's
-//! `H(K ^ ipad)` and `H(K ^ opad)` prefixes), then per counter build the one inner block
-//! and the one outer block by hand and call the compression function directly. The
-//! result is bit-for-bit HMAC: a property test checks it against the `hmac`
-//! crate (the property test at the end of this file) for every algorithm, key lengths
-//! from 0 to past two blocks, and random counters.
+//! depends on the key. We compress those two keyed states (RFC 2104's `H(K ^ ipad)`
+//! and `H(K ^ opad)` prefixes) once per call, then per counter build the one inner
+//! block and the one outer block by hand and call the compression function directly.
+//! The result is bit-for-bit HMAC: a property test checks it against the `hmac`
+//! crate (at the end of this file) for every algorithm, key lengths from 0 to past
+//! two blocks, and random counters.
+//!
+//! The order of the work is chosen for the core that runs it, and measured in
+//! `benches/otp.rs` against the bare compressions:
+//! - Counters are taken [`LANES`] at a time: every inner hash of the group first, then
+//!   every outer hash. Only a counter's outer hash waits for its inner hash, so the
+//!   compressions of different counters are independent in the instruction stream.
+//! - Nothing is read right after it was written in smaller pieces. The compression
+//!   loads its block and state 16 bytes at a time; a load that spans several recent
+//!   stores cannot be served from them and waits until they reach the cache, which
+//!   cost about a fifth of a verification. So the key blocks and the first group's
+//!   blocks are written before the key is compressed, every outer block of a group
+//!   before the first outer compression, and blocks and keyed states are built where
+//!   they are used instead of being returned and copied.
 
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use super::Algorithm;
 
-const SHA1_IV: [u32; 5] = [
-    0x6745_2301,
-    0xEFCD_AB89,
-    0x98BA_DCFE,
-    0x1032_5476,
-    0xC3D2_E1F0,
-];
-const SHA256_IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
-const SHA512_IV: [u64; 8] = [
-    0x6a09_e667_f3bc_c908,
-    0xbb67_ae85_84ca_a73b,
-    0x3c6e_f372_fe94_f82b,
-    0xa54f_f53a_5f1d_36f1,
-    0x510e_527f_ade6_82d1,
-    0x9b05_688c_2b3e_6c1f,
-    0x1f83_d9ab_fb41_bd6b,
-    0x5be0_cd19_137e_2179,
-];
+/// How many counters are hashed side by side: enough independent compressions for an
+/// out-of-order core to overlap, few enough that their states and blocks stay on a
+/// small stack.
+const LANES: usize = 4;
 
-/// HMAC keyed for one algorithm: the compressed `K ^ ipad` and `K ^ opad` blocks.
-/// Both states are key-equivalent material and are zeroed on drop (by `Zeroizing`).
-pub(crate) enum KeyedMac {
-    Sha1 {
-        inner: Zeroizing<[u32; 5]>,
-        outer: Zeroizing<[u32; 5]>,
-    },
-    Sha256 {
-        inner: Zeroizing<[u32; 8]>,
-        outer: Zeroizing<[u32; 8]>,
-    },
-    Sha512 {
-        inner: Zeroizing<[u64; 8]>,
-        outer: Zeroizing<[u64; 8]>,
-    },
+/// HMAC keyed with one secret, for one algorithm. Borrows the key: the keyed states
+/// are computed, used and wiped inside each call.
+#[derive(Clone, Copy)]
+pub(crate) struct CounterMac<'k> {
+    algorithm: Algorithm,
+    key: &'k [u8],
 }
 
-impl KeyedMac {
-    /// Keys HMAC with `key` (hashed first if longer than the block, as RFC 2104 says).
-    pub(crate) fn new(algorithm: Algorithm, key: &[u8]) -> Self {
-        match algorithm {
-            Algorithm::Sha1 => {
-                let mut block = [0u8; 64];
-                let key_len = load_key::<sha1::Sha1>(key, &mut block);
-                let (inner, outer) =
-                    key_states(SHA1_IV, &mut block, key_len, sha1::block_api::compress);
-                KeyedMac::Sha1 {
-                    inner: Zeroizing::new(inner),
-                    outer: Zeroizing::new(outer),
-                }
-            }
-            Algorithm::Sha256 => {
-                let mut block = [0u8; 64];
-                let key_len = load_key::<sha2::Sha256>(key, &mut block);
-                let (inner, outer) =
-                    key_states(SHA256_IV, &mut block, key_len, sha2::block_api::compress256);
-                KeyedMac::Sha256 {
-                    inner: Zeroizing::new(inner),
-                    outer: Zeroizing::new(outer),
-                }
-            }
-            Algorithm::Sha512 => {
-                let mut block = [0u8; 128];
-                let key_len = load_key::<sha2::Sha512>(key, &mut block);
-                let (inner, outer) =
-                    key_states(SHA512_IV, &mut block, key_len, sha2::block_api::compress512);
-                KeyedMac::Sha512 {
-                    inner: Zeroizing::new(inner),
-                    outer: Zeroizing::new(outer),
-                }
-            }
-        }
+impl<'k> CounterMac<'k> {
+    pub(crate) fn new(algorithm: Algorithm, key: &'k [u8]) -> Self {
+        CounterMac { algorithm, key }
     }
 
-    /// `HMAC(key, counter as 8 big-endian bytes)`, as the hash's state words.
-    pub(crate) fn counter_mac(&self, counter: u64) -> MacWords {
-        let message = counter.to_be_bytes();
-        match self {
-            KeyedMac::Sha1 { inner, outer } => {
-                let inner_hash = one_block(**inner, &message, sha1::block_api::compress);
-                let digest = be_bytes32::<5, 20>(&inner_hash);
-                MacWords::Sha1(one_block(**outer, &digest, sha1::block_api::compress))
-            }
-            KeyedMac::Sha256 { inner, outer } => {
-                let inner_hash = one_block(**inner, &message, sha2::block_api::compress256);
-                let digest = be_bytes32::<8, 32>(&inner_hash);
-                MacWords::Sha256(one_block(**outer, &digest, sha2::block_api::compress256))
-            }
-            KeyedMac::Sha512 { inner, outer } => {
-                let inner_hash = one_block_512(**inner, &message);
-                let mut digest = [0u8; 64];
-                for (chunk, w) in digest.chunks_exact_mut(8).zip(inner_hash) {
-                    chunk.copy_from_slice(&w.to_be_bytes());
-                }
-                MacWords::Sha512(one_block_512(**outer, &digest))
-            }
+    /// `HMAC(key, counter as 8 big-endian bytes)` for every counter `items` yields,
+    /// handed to `each` with the counter, its tag and the MAC, in order.
+    pub(crate) fn each_mac<T: Copy + Default>(
+        &self,
+        items: impl Iterator<Item = (u64, T)>,
+        each: impl FnMut(u64, T, MacWords),
+    ) {
+        self.lanes::<T, LANES>(items, each);
+    }
+
+    /// `HMAC(key, counter)` for one counter, without room for a window's lanes.
+    pub(crate) fn mac(&self, counter: u64) -> MacWords {
+        let mut out = MacWords::Sha1([0; 5]);
+        self.lanes::<(), 1>([(counter, ())].into_iter(), |_, (), mac| out = mac);
+        out
+    }
+
+    fn lanes<T: Copy + Default, const N: usize>(
+        &self,
+        items: impl Iterator<Item = (u64, T)>,
+        each: impl FnMut(u64, T, MacWords),
+    ) {
+        match self.algorithm {
+            Algorithm::Sha1 => SHA1.each_mac::<T, N>(self.key, items, each),
+            Algorithm::Sha256 => SHA256.each_mac::<T, N>(self.key, items, each),
+            Algorithm::Sha512 => SHA512.each_mac::<T, N>(self.key, items, each),
         }
     }
 }
 
-/// How many counters [`KeyedMac::counter_macs`] keeps in flight: enough independent
-/// compressions for an out-of-order core to overlap, few enough that their states
-/// stay in registers and on a small stack.
-pub(crate) const LANES: usize = 4;
-
-impl KeyedMac {
-    /// `HMAC(key, counter)` for every counter of `counters`, handed to `each` with
-    /// its index, in order.
-    ///
-    /// Computed `LANES` counters at a time, every inner hash of the group first and
-    /// then every outer hash: only a counter's outer hash waits for its inner hash,
-    /// so the compressions of different counters are independent in the instruction
-    /// stream and the core runs them side by side. One counter after another, each
-    /// inner → outer pair would wait for the one before.
-    pub(crate) fn counter_macs(&self, counters: &[u64], mut each: impl FnMut(usize, MacWords)) {
-        for (chunk, group) in counters.chunks(LANES).enumerate() {
-            let first = chunk.saturating_mul(LANES);
-            match self {
-                KeyedMac::Sha1 { inner, outer } => {
-                    let mut states = [[0u32; 5]; LANES];
-                    let lanes = two_pass(
-                        (&**inner, &**outer),
-                        group,
-                        &mut states,
-                        sha1::block_api::compress,
-                        |state, block: &mut [u8; 64]| {
-                            pad_into(block, &be_bytes32::<5, 20>(state), 64)
-                        },
-                    );
-                    for (i, state) in lanes.iter().enumerate() {
-                        each(first.saturating_add(i), MacWords::Sha1(*state));
-                    }
-                }
-                KeyedMac::Sha256 { inner, outer } => {
-                    let mut states = [[0u32; 8]; LANES];
-                    let lanes = two_pass(
-                        (&**inner, &**outer),
-                        group,
-                        &mut states,
-                        sha2::block_api::compress256,
-                        |state, block: &mut [u8; 64]| {
-                            pad_into(block, &be_bytes32::<8, 32>(state), 64)
-                        },
-                    );
-                    for (i, state) in lanes.iter().enumerate() {
-                        each(first.saturating_add(i), MacWords::Sha256(*state));
-                    }
-                }
-                KeyedMac::Sha512 { inner, outer } => {
-                    let mut states = [[0u64; 8]; LANES];
-                    let lanes = two_pass(
-                        (&**inner, &**outer),
-                        group,
-                        &mut states,
-                        sha2::block_api::compress512,
-                        |state, block: &mut [u8; 128]| {
-                            let mut digest = [0u8; 64];
-                            for (chunk, w) in digest.chunks_exact_mut(8).zip(state) {
-                                chunk.copy_from_slice(&w.to_be_bytes());
-                            }
-                            pad_into(block, &digest, 128);
-                        },
-                    );
-                    for (i, state) in lanes.iter().enumerate() {
-                        each(first.saturating_add(i), MacWords::Sha512(*state));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// HMAC of each counter of `counters` (at most `LANES`) on the keyed states: every
-/// inner block compressed first, then every outer block. Returns the filled lanes.
-fn two_pass<'s, S: Copy, const B: usize>(
-    (inner, outer): (&S, &S),
-    counters: &[u64],
-    states: &'s mut [S; LANES],
+/// What HMAC needs of one hash function: its state, block size, initial value and
+/// compression function, and how an inner hash becomes the outer message.
+struct Hash<S, const B: usize> {
+    iv: S,
     compress: fn(&mut S, &[[u8; B]]),
-    outer_block: impl Fn(&S, &mut [u8; B]),
-) -> &'s [S] {
-    let lanes = states.get_mut(..counters.len()).unwrap_or_default();
-    let block_len = u64::try_from(B).unwrap_or(0);
-    for (state, counter) in lanes.iter_mut().zip(counters) {
-        let mut block = [0u8; B];
-        pad_into(&mut block, &counter.to_be_bytes(), block_len);
-        *state = *inner;
-        compress(state, core::slice::from_ref(&block));
+    /// Hashes a key longer than a block (RFC 2104) into the start of the block.
+    digest_key: fn(&[u8], &mut [u8; B]) -> usize,
+    /// The inner hash's last block: the counter, padded.
+    inner_block: fn(u64) -> [u8; B],
+    /// The outer hash's last block: the inner hash's output, padded.
+    outer_block: fn(&S) -> [u8; B],
+    words: fn(S) -> MacWords,
+}
+
+const SHA1: Hash<[u32; 5], 64> = Hash {
+    iv: [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ],
+    compress: sha1::block_api::compress,
+    digest_key: digest_key::<sha1::Sha1, 64>,
+    inner_block: |counter| block32(&counter_words(counter)),
+    outer_block: block32,
+    words: MacWords::Sha1,
+};
+
+const SHA256: Hash<[u32; 8], 64> = Hash {
+    iv: [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ],
+    compress: sha2::block_api::compress256,
+    digest_key: digest_key::<sha2::Sha256, 64>,
+    inner_block: |counter| block32(&counter_words(counter)),
+    outer_block: block32,
+    words: MacWords::Sha256,
+};
+
+const SHA512: Hash<[u64; 8], 128> = Hash {
+    iv: [
+        0x6a09_e667_f3bc_c908,
+        0xbb67_ae85_84ca_a73b,
+        0x3c6e_f372_fe94_f82b,
+        0xa54f_f53a_5f1d_36f1,
+        0x510e_527f_ade6_82d1,
+        0x9b05_688c_2b3e_6c1f,
+        0x1f83_d9ab_fb41_bd6b,
+        0x5be0_cd19_137e_2179,
+    ],
+    compress: sha2::block_api::compress512,
+    digest_key: digest_key::<sha2::Sha512, 128>,
+    inner_block: |counter| block64(&[counter]),
+    outer_block: block64,
+    words: MacWords::Sha512,
+};
+
+/// The two keyed states, wiped on drop: each is as good as the key for computing codes.
+struct KeyedStates<S: Zeroize> {
+    inner: S,
+    outer: S,
+}
+
+impl<S: Zeroize> Drop for KeyedStates<S> {
+    fn drop(&mut self) {
+        self.inner.zeroize();
+        self.outer.zeroize();
     }
-    for state in lanes.iter_mut() {
-        let mut block = [0u8; B];
-        outer_block(state, &mut block);
-        *state = *outer;
-        compress(state, core::slice::from_ref(&block));
+}
+
+/// `K ^ ipad` and `K ^ opad`, the blocks that key HMAC. Only their first `key_len`
+/// bytes come from the key, and those are wiped on drop; past the key each block holds
+/// the public pad byte, which says nothing about the key (and skipping it saves most
+/// of the volatile stores for the usual 20-byte secret).
+struct KeyBlocks<const B: usize> {
+    ipad: [u8; B],
+    opad: [u8; B],
+    key_len: usize,
+}
+
+impl<const B: usize> Drop for KeyBlocks<B> {
+    fn drop(&mut self) {
+        for block in [&mut self.ipad, &mut self.opad] {
+            match block.get_mut(..self.key_len) {
+                Some(key_bytes) => key_bytes.zeroize(),
+                None => block.zeroize(),
+            }
+        }
     }
-    lanes
+}
+
+/// Up to `N` counters with their tags, and each counter's inner block, written when
+/// the group is taken.
+struct Group<T, const B: usize, const N: usize> {
+    blocks: [[u8; B]; N],
+    items: [(u64, T); N],
+    filled: usize,
+}
+
+impl<T: Copy + Default, const B: usize, const N: usize> Group<T, B, N> {
+    fn new() -> Self {
+        Group {
+            blocks: [[0u8; B]; N],
+            items: [(0, T::default()); N],
+            filled: 0,
+        }
+    }
+
+    /// Refills the group in place (a returned group would be copied, reading the
+    /// blocks just written) with the next counters, and writes their inner blocks.
+    fn take(
+        &mut self,
+        inner_block: fn(u64) -> [u8; B],
+        items: &mut impl Iterator<Item = (u64, T)>,
+    ) {
+        self.filled = 0;
+        for ((block, slot), item) in self.blocks.iter_mut().zip(&mut self.items).zip(items) {
+            *block = inner_block(item.0);
+            *slot = item;
+            self.filled = self.filled.saturating_add(1);
+        }
+    }
+
+    fn items(&self) -> &[(u64, T)] {
+        self.items.get(..self.filled).unwrap_or_default()
+    }
+}
+
+impl<S: Copy + Zeroize, const B: usize> Hash<S, B> {
+    /// HMAC of each counter, `N` counters side by side.
+    fn each_mac<T: Copy + Default, const N: usize>(
+        &self,
+        key: &[u8],
+        mut items: impl Iterator<Item = (u64, T)>,
+        mut each: impl FnMut(u64, T, MacWords),
+    ) {
+        // The key blocks and then the first group's blocks are written before the key
+        // is compressed: by then these stores have reached the cache (see the module
+        // comment).
+        let mut key_blocks = KeyBlocks {
+            ipad: [0x36; B],
+            opad: [0x5c; B],
+            key_len: 0,
+        };
+        self.key_blocks(key, &mut key_blocks);
+        let mut group = Group::<T, B, N>::new();
+        group.take(self.inner_block, &mut items);
+        if group.filled == 0 {
+            return;
+        }
+        // Compressed in place and never moved: a copy of the whole pair would read
+        // across the compressions' separate stores and wait for them.
+        let iv = core::hint::black_box(&self.iv);
+        let mut keyed = KeyedStates {
+            inner: *iv,
+            outer: *iv,
+        };
+        self.key_states(&key_blocks, &mut keyed);
+        loop {
+            self.group_macs(&keyed, &group, &mut each);
+            if group.filled < N {
+                break;
+            }
+            group.take(self.inner_block, &mut items);
+            if group.filled == 0 {
+                break;
+            }
+        }
+    }
+
+    /// The MACs of one group: every inner hash, then every outer one.
+    fn group_macs<T: Copy + Default, const N: usize>(
+        &self,
+        keyed: &KeyedStates<S>,
+        group: &Group<T, B, N>,
+        each: &mut impl FnMut(u64, T, MacWords),
+    ) {
+        // Both passes' starting states are copied in before either pass runs, and
+        // from memory, so that each is one wide store long done when its compression
+        // loads it (see `key_states`).
+        let mut inner = [*core::hint::black_box(&keyed.inner); N];
+        let mut outer = [*core::hint::black_box(&keyed.outer); N];
+        for (state, block) in inner.iter_mut().zip(&group.blocks).take(group.filled) {
+            (self.compress)(state, core::slice::from_ref(block));
+        }
+        // Every outer block is written before the first is compressed, so that all
+        // but the first have reached the cache when they are loaded.
+        let mut blocks = [[0u8; B]; N];
+        for (block, inner) in blocks.iter_mut().zip(&inner).take(group.filled) {
+            *block = (self.outer_block)(inner);
+        }
+        for (state, block) in outer.iter_mut().zip(&blocks).take(group.filled) {
+            (self.compress)(state, core::slice::from_ref(block));
+        }
+        for (state, &(counter, tag)) in outer.iter().zip(group.items()) {
+            each(counter, tag, (self.words)(*state));
+        }
+    }
+
+    /// XORs the key (or its digest, if longer than a block: RFC 2104) into the pad
+    /// blocks, in place: returned, they would be copied right after these small
+    /// stores, and the copy would wait for them.
+    fn key_blocks(&self, key: &[u8], blocks: &mut KeyBlocks<B>) {
+        if key.len() > B {
+            let mut digest = [0u8; B];
+            let len = (self.digest_key)(key, &mut digest);
+            self.key_blocks(digest.get(..len).unwrap_or_default(), blocks);
+            digest.zeroize();
+            return;
+        }
+        for ((i, o), k) in blocks.ipad.iter_mut().zip(&mut blocks.opad).zip(key) {
+            *i ^= *k;
+            *o ^= *k;
+        }
+        blocks.key_len = key.len();
+    }
+
+    /// Compresses the key blocks onto the IV already in `states`.
+    fn key_states(&self, blocks: &KeyBlocks<B>, states: &mut KeyedStates<S>) {
+        (self.compress)(&mut states.inner, core::slice::from_ref(&blocks.ipad));
+        (self.compress)(&mut states.outer, core::slice::from_ref(&blocks.opad));
+    }
 }
 
 /// An HMAC output as the hash function's big-endian state words, so truncation can
@@ -255,91 +342,66 @@ impl MacWords {
     }
 }
 
-/// Copies the key into a zeroed block, or its digest when it is longer than the block.
-/// Returns how many leading bytes of the block now hold key material.
-fn load_key<D: sha1::Digest>(key: &[u8], block: &mut [u8]) -> usize {
-    if key.len() > block.len() {
-        let mut digest = D::digest(key);
-        for (b, d) in block.iter_mut().zip(digest.iter()) {
-            *b = *d;
-        }
-        let len = digest.len();
-        digest.as_mut_slice().zeroize();
-        len
-    } else {
-        for (b, k) in block.iter_mut().zip(key) {
-            *b = *k;
-        }
-        key.len()
+/// Writes the digest of a key longer than the block at the start of `block`, wiping
+/// the digest's other copy. Returns its length.
+fn digest_key<D: sha1::Digest, const B: usize>(key: &[u8], block: &mut [u8; B]) -> usize {
+    let mut digest = D::digest(key);
+    for (b, d) in block.iter_mut().zip(digest.iter()) {
+        *b = *d;
     }
+    let len = digest.len();
+    digest.as_mut_slice().zeroize();
+    len
 }
 
-/// Compresses `K ^ ipad` and `K ^ opad` onto the IV, then wipes the key material.
+/// The counter as two big-endian 32-bit words, as SHA-1 and SHA-256 read it.
+fn counter_words(counter: u64) -> [u32; 2] {
+    [(counter >> 32) as u32, counter as u32]
+}
+
+/// The last block of a SHA-1 or SHA-256 hash of one keyed block and `message`:
+/// the message, the `0x80` end marker, and the total length in bits at the end
+/// (Merkle–Damgård padding, by hand).
 ///
-/// Only the first `key_len` bytes need wiping: past the key the block holds the
-/// public pad byte (`0x5c` at the end), which says nothing about the key. That saves
-/// most of the volatile stores for the usual 20-byte secret.
-fn key_states<S: Copy, const B: usize>(
-    iv: S,
-    block: &mut [u8; B],
-    key_len: usize,
-    compress: fn(&mut S, &[[u8; B]]),
-) -> (S, S) {
-    let mut inner = iv;
-    let mut outer = iv;
-    block.iter_mut().for_each(|b| *b ^= 0x36);
-    compress(&mut inner, core::slice::from_ref(block));
-    // 0x36 ^ 0x5c turns the ipad block into the opad block in place.
-    block.iter_mut().for_each(|b| *b ^= 0x36 ^ 0x5c);
-    compress(&mut outer, core::slice::from_ref(block));
-    match block.get_mut(..key_len) {
-        Some(key_bytes) => key_bytes.zeroize(),
-        None => block.zeroize(),
+/// Built as words and written out whole, rather than written a few bytes at a time
+/// into a zeroed block: the compression loads the block 16 bytes at a time, and a load
+/// that spans several recent small stores waits until they reach the cache, where a
+/// load within one recent wide store is served at once from the store buffer.
+fn block32<const W: usize>(message: &[u32; W]) -> [u8; 64] {
+    let mut words = [0u32; 16];
+    for (word, m) in words.iter_mut().zip(message) {
+        *word = *m;
     }
-    (inner, outer)
-}
-
-/// Finishes a hash whose first 64-byte block is already in `state` with `message` (at
-/// most 55 bytes) as the only further block: Merkle–Damgård padding written by hand.
-fn one_block<S: Copy>(mut state: S, message: &[u8], compress: fn(&mut S, &[[u8; 64]])) -> S {
+    if let Some(marker) = words.get_mut(W) {
+        *marker = 0x8000_0000;
+    }
+    // One 64-byte block before this one, then the message.
+    let bits = W.saturating_mul(4).saturating_add(64).saturating_mul(8);
+    words[15] = u32::try_from(bits).unwrap_or(0);
     let mut block = [0u8; 64];
-    pad_into(&mut block, message, 64);
-    compress(&mut state, core::slice::from_ref(&block));
-    state
+    for (chunk, word) in block.chunks_exact_mut(4).zip(words) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    block
 }
 
-/// The SHA-512 version of [`one_block`]: 128-byte blocks, 128-bit length.
-fn one_block_512(mut state: [u64; 8], message: &[u8]) -> [u64; 8] {
+/// [`block32`] for SHA-512: 64-bit words, 128-byte blocks, a 128-bit length field
+/// whose upper half stays zero at these sizes.
+fn block64<const W: usize>(message: &[u64; W]) -> [u8; 128] {
+    let mut words = [0u64; 16];
+    for (word, m) in words.iter_mut().zip(message) {
+        *word = *m;
+    }
+    if let Some(marker) = words.get_mut(W) {
+        *marker = 0x8000_0000_0000_0000;
+    }
+    let bits = W.saturating_mul(8).saturating_add(128).saturating_mul(8);
+    words[15] = u64::try_from(bits).unwrap_or(0);
     let mut block = [0u8; 128];
-    pad_into(&mut block, message, 128);
-    sha2::block_api::compress512(&mut state, core::slice::from_ref(&block));
-    state
-}
-
-/// Writes `message`, the `0x80` end marker, and the total bit length (one prefix block
-/// of `block_len` bytes plus the message) in the block's last 8 bytes. For SHA-512 the
-/// length field is 16 bytes, whose upper 8 stay zero at these sizes.
-fn pad_into(block: &mut [u8], message: &[u8], block_len: u64) {
-    for (b, m) in block.iter_mut().zip(message) {
-        *b = *m;
+    for (chunk, word) in block.chunks_exact_mut(8).zip(words) {
+        chunk.copy_from_slice(&word.to_be_bytes());
     }
-    if let Some(marker) = block.get_mut(message.len()) {
-        *marker = 0x80;
-    }
-    let message_len = u64::try_from(message.len()).unwrap_or(0);
-    let bits = block_len.saturating_add(message_len).saturating_mul(8);
-    let tail = block.len().saturating_sub(8);
-    if let Some(len_field) = block.get_mut(tail..) {
-        len_field.copy_from_slice(&bits.to_be_bytes());
-    }
-}
-
-fn be_bytes32<const W: usize, const N: usize>(words: &[u32; W]) -> [u8; N] {
-    let mut out = [0u8; N];
-    for (chunk, w) in out.chunks_exact_mut(4).zip(words) {
-        chunk.copy_from_slice(&w.to_be_bytes());
-    }
-    out
+    block
 }
 
 #[cfg(test)]
@@ -370,6 +432,14 @@ mod tests {
         }
     }
 
+    /// Every (counter, tag, MAC) `each_mac` hands out, in order.
+    fn macs(algorithm: Algorithm, key: &[u8], counters: &[u64]) -> Vec<(u64, usize, MacWords)> {
+        let mut out = Vec::new();
+        let items = counters.iter().copied().zip(0usize..);
+        CounterMac::new(algorithm, key).each_mac(items, |c, tag, mac| out.push((c, tag, mac)));
+        out
+    }
+
     fn algorithms() -> impl Strategy<Value = Algorithm> {
         prop::sample::select(Algorithm::ALL.to_vec())
     }
@@ -384,13 +454,32 @@ mod tests {
             key in proptest::collection::vec(any::<u8>(), 0..300),
             counter in any::<u64>(),
         ) {
-            let ours = KeyedMac::new(algorithm, &key).counter_mac(counter);
+            let ours = macs(algorithm, &key, &[counter]);
+            prop_assert_eq!(ours.len(), 1);
+            let (_, _, mac) = &ours[0];
             let theirs = reference(algorithm, &key, counter);
-            prop_assert_eq!(&ours.to_bytes(), &theirs);
-            let (head, last) = ours.truncation_input();
+            prop_assert_eq!(&mac.to_bytes(), &theirs);
+            let (head, last) = mac.truncation_input();
             let head_bytes: Vec<u8> = head.iter().flat_map(|w| w.to_be_bytes()).collect();
             prop_assert_eq!(&head_bytes[..], &theirs[..20]);
             prop_assert_eq!(Some(&last), theirs.last());
+        }
+
+        /// Windows of any length up to past five groups: every counter once, in order,
+        /// with its own tag and its own MAC, whatever group it falls in.
+        #[test]
+        fn every_counter_of_a_window_in_order(
+            algorithm in algorithms(),
+            key in proptest::collection::vec(any::<u8>(), 0..80),
+            counters in proptest::collection::vec(any::<u64>(), 0..(5 * LANES + 2)),
+        ) {
+            let ours = macs(algorithm, &key, &counters);
+            prop_assert_eq!(ours.len(), counters.len());
+            for (i, ((counter, tag, mac), expected)) in ours.iter().zip(&counters).enumerate() {
+                prop_assert_eq!(*counter, *expected);
+                prop_assert_eq!(*tag, i);
+                prop_assert_eq!(mac.to_bytes(), reference(algorithm, &key, *expected));
+            }
         }
     }
 
@@ -399,10 +488,10 @@ mod tests {
         for algorithm in Algorithm::ALL {
             for len in [0usize, 1, 63, 64, 65, 127, 128, 129, 256] {
                 let key: Vec<u8> = (0..len).map(|i| i as u8).collect();
-                for counter in [0, 1, u64::MAX, 0x0102_0304_0506_0708] {
-                    let ours = KeyedMac::new(algorithm, &key).counter_mac(counter);
+                let counters = [0, 1, u64::MAX, 0x0102_0304_0506_0708];
+                for (counter, _, mac) in macs(algorithm, &key, &counters) {
                     let theirs = reference(algorithm, &key, counter);
-                    assert_eq!(ours.to_bytes(), theirs, "{algorithm:?} {len}");
+                    assert_eq!(mac.to_bytes(), theirs, "{algorithm:?} {len}");
                 }
             }
         }

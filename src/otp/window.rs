@@ -1,68 +1,42 @@
-//! The core shared by HOTP and TOTP: key the MAC once, then give the code of any
-//! candidate counter and compare it with the submitted one in constant time.
+//! The core shared by HOTP and TOTP: the code of any candidate counter, for comparison
+//! with the submitted one in constant time.
 
 use super::code::{Digits, truncate};
-use super::mac::{KeyedMac, LANES};
+use super::mac::CounterMac;
 use super::{Algorithm, OtpCode};
 
-/// HMAC keyed once for a call, producing the code of any counter.
-pub(crate) struct KeyedCodes {
-    mac: KeyedMac,
+/// Codes from one key: HMAC keyed with it, truncated to a number of digits.
+pub(crate) struct KeyedCodes<'k> {
+    mac: CounterMac<'k>,
     digits: Digits,
 }
 
-impl KeyedCodes {
-    pub(crate) fn new(algorithm: Algorithm, key: &[u8], digits: Digits) -> Self {
+impl<'k> KeyedCodes<'k> {
+    pub(crate) fn new(algorithm: Algorithm, key: &'k [u8], digits: Digits) -> Self {
         KeyedCodes {
-            mac: KeyedMac::new(algorithm, key),
+            mac: CounterMac::new(algorithm, key),
             digits,
         }
     }
 
-    /// The code value for `counter`.
-    pub(crate) fn at(&self, counter: u64) -> u64 {
-        u64::from(truncate(&self.mac.counter_mac(counter), self.digits))
-    }
-
     /// The code of each counter `items` yields, handed to `each` with the counter
-    /// and the item's tag, in order. The MACs are computed [`LANES`] at a time side
-    /// by side ([`KeyedMac::counter_macs`]), which is what makes a window cost little
-    /// more than its slowest counter's chain.
+    /// and the item's tag, in order. The HMAC is keyed once for the whole window and
+    /// the counters' MACs are computed side by side ([`CounterMac::each_mac`]), which
+    /// is what makes a window cost little more than its keying and one chain per
+    /// counter.
     pub(crate) fn each_code<T: Copy + Default>(
         &self,
         items: impl Iterator<Item = (u64, T)>,
         mut each: impl FnMut(u64, T, u64),
     ) {
-        let mut counters = [0u64; LANES];
-        let mut tags = [T::default(); LANES];
-        let mut filled = 0;
-        let mut flush = |counters: &[u64], tags: &[T]| {
-            self.mac.counter_macs(counters, |i, mac| {
-                if let (Some(&counter), Some(&tag)) = (counters.get(i), tags.get(i)) {
-                    each(counter, tag, u64::from(truncate(&mac, self.digits)));
-                }
-            });
-        };
-        for (counter, tag) in items {
-            if let (Some(c), Some(t)) = (counters.get_mut(filled), tags.get_mut(filled)) {
-                (*c, *t) = (counter, tag);
-                filled += 1;
-            }
-            if filled == LANES {
-                flush(&counters, &tags);
-                filled = 0;
-            }
-        }
-        if let (Some(counters), Some(tags)) = (counters.get(..filled), tags.get(..filled))
-            && !counters.is_empty()
-        {
-            flush(counters, tags);
-        }
+        self.mac.each_mac(items, |counter, tag, mac| {
+            each(counter, tag, u64::from(truncate(&mac, self.digits)));
+        });
     }
 }
 
 /// The code for one counter (generation, which has nothing to compare).
 pub(crate) fn generate(algorithm: Algorithm, key: &[u8], digits: Digits, counter: u64) -> OtpCode {
-    let value = KeyedCodes::new(algorithm, key, digits).at(counter);
-    OtpCode::new(u32::try_from(value).unwrap_or(0), digits)
+    let mac = CounterMac::new(algorithm, key).mac(counter);
+    OtpCode::new(truncate(&mac, digits), digits)
 }

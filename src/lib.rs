@@ -16,6 +16,7 @@ pub mod compat;
 mod ct;
 pub mod error;
 mod hex;
+mod hmac_sha256;
 mod keyed_hash;
 pub mod oob;
 pub mod otp;

@@ -10,6 +10,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use crate::error::{ConfigError, Error};
+use crate::hmac_sha256::KeyedSha256;
 
 /// HKDF's salt for every subkey of a server key.
 const HKDF_SALT: &[u8] = b"mfa-core server key";
@@ -51,8 +52,11 @@ pub struct ServerKey {
     /// The subkey secrets are sealed under: HKDF-SHA-256 of the key with its own
     /// label, so no bytes serve two jobs.
     seal: Zeroizing<[u8; 32]>,
-    /// The subkey codes are hashed under, derived the same way with another label.
-    hash: Zeroizing<[u8; 32]>,
+    /// HMAC keyed with the subkey codes are hashed under (derived the same way with
+    /// another label), keyed once here because every code hash uses it.
+    code_hasher: KeyedSha256,
+    /// HMAC keyed with the key's own bytes: how codes were hashed before subkeys.
+    legacy_hasher: KeyedSha256,
 }
 
 impl ServerKey {
@@ -75,18 +79,25 @@ impl ServerKey {
         // fail; a subkey would stay all zeros only if it did.
         let _ = hkdf.expand(SEAL_LABEL, seal.as_mut_slice());
         let _ = hkdf.expand(HASH_LABEL, hash.as_mut_slice());
+        let code_hasher = KeyedSha256::new(hash.as_slice());
         Ok(ServerKey {
             id,
-            bytes,
             len,
             seal,
-            hash,
+            code_hasher,
+            legacy_hasher: KeyedSha256::new(key),
+            bytes,
         })
     }
 
-    /// The subkey stored codes are hashed under (see [`crate::keyed_hash`]).
-    pub(crate) fn hash_key(&self) -> &[u8] {
-        self.hash.as_slice()
+    /// HMAC under the subkey stored codes are hashed under (see [`crate::keyed_hash`]).
+    pub(crate) fn code_hasher(&self) -> &KeyedSha256 {
+        &self.code_hasher
+    }
+
+    /// HMAC under the key's own bytes, for hashes made before subkeys.
+    pub(crate) fn legacy_hasher(&self) -> &KeyedSha256 {
+        &self.legacy_hasher
     }
 
     /// The subkey values are sealed under (see [`crate::seal`]).

@@ -13,7 +13,7 @@
 use alloc::vec::Vec;
 
 use aes_gcm_siv::aead::AeadInOut;
-use aes_gcm_siv::{Aes256GcmSiv, KeyInit, Nonce, Tag};
+use aes_gcm_siv::{Nonce, Tag};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
@@ -95,12 +95,12 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
     let mut bytes = Vec::with_capacity(NONCE_LEN + plain.len() + TAG_LEN);
     bytes.extend_from_slice(&nonce);
     bytes.extend_from_slice(plain);
-    let cipher = Aes256GcmSiv::new(key.seal_key().into());
     let ad = associated_data(record, field);
     let body = bytes.get_mut(NONCE_LEN..).unwrap_or_default();
     // Encryption fails only for inputs of gigabytes; a seal that somehow did would
     // store bytes that never open, which is refused on the next load, not a leak.
-    let tag = cipher
+    let tag = key
+        .sealer()
         .encrypt_inout_detached(&Nonce::from(nonce), &ad, body.into())
         .unwrap_or_default();
     bytes.extend_from_slice(&tag);
@@ -135,9 +135,8 @@ pub(crate) fn open(
     let nonce = Nonce::try_from(nonce).map_err(|_| Error::SealedValueInvalid)?;
     let tag = Tag::try_from(tag).map_err(|_| Error::SealedValueInvalid)?;
     let mut plain = Zeroizing::new(Vec::from(body));
-    let cipher = Aes256GcmSiv::new(key.seal_key().into());
     let ad = associated_data(record, field);
-    cipher
+    key.sealer()
         .decrypt_inout_detached(&nonce, &ad, plain.as_mut_slice().into(), &tag)
         .map_err(|_| Error::SealedValueInvalid)?;
     Ok(plain)

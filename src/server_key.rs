@@ -5,6 +5,7 @@ use core::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::{ZeroizeOnDrop, Zeroizing};
 
+use aes_gcm_siv::Aes256GcmSiv;
 use hkdf::Hkdf;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -49,9 +50,10 @@ pub struct ServerKey {
     id: u32,
     bytes: Zeroizing<[u8; MAX_SERVER_KEY_BYTES]>,
     len: usize,
-    /// The subkey secrets are sealed under: HKDF-SHA-256 of the key with its own
-    /// label, so no bytes serve two jobs.
-    seal: Zeroizing<[u8; 32]>,
+    /// AES-256-GCM-SIV keyed with the subkey secrets are sealed under (HKDF-SHA-256
+    /// of the key with its own label, so no bytes serve two jobs), its key schedule
+    /// expanded once here rather than on every seal and open. Wiped on drop.
+    sealer: Aes256GcmSiv,
     /// HMAC keyed with the subkey codes are hashed under (derived the same way with
     /// another label), keyed once here because every code hash uses it.
     code_hasher: KeyedSha256,
@@ -83,7 +85,7 @@ impl ServerKey {
         Ok(ServerKey {
             id,
             len,
-            seal,
+            sealer: Aes256GcmSiv::new((&*seal).into()),
             code_hasher,
             legacy_hasher: KeyedSha256::new(key),
             bytes,
@@ -100,9 +102,9 @@ impl ServerKey {
         &self.legacy_hasher
     }
 
-    /// The subkey values are sealed under (see [`crate::seal`]).
-    pub(crate) fn seal_key(&self) -> &[u8; 32] {
-        &self.seal
+    /// The cipher values are sealed with (see [`crate::seal`]).
+    pub(crate) fn sealer(&self) -> &Aes256GcmSiv {
+        &self.sealer
     }
 
     /// A keyed digest of `data` for the caller's own lookups: HMAC-SHA-256 under a

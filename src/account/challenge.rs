@@ -1,6 +1,7 @@
 //! A live challenge as the account record stores it: the token's hash, what it is
 //! for, which code it expects now, and its own clock and attempt count.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 
 use subtle::ConstantTimeEq;
@@ -99,8 +100,10 @@ pub(crate) enum Task {
     /// Enrol `pending`. While `confirming` is false, the challenge first wants a code
     /// from an enabled method (the step-up); then the factor is the new method.
     Setup {
-        /// The method being enrolled.
-        pending: PendingMethod,
+        /// The method being enrolled. Boxed: it is most of a challenge's size
+        /// (a new secret's buffer, addresses), and a record's challenges are moved
+        /// whole while it is decoded.
+        pending: Box<PendingMethod>,
         /// Whether the step-up is done (or was not needed).
         confirming: bool,
     },

@@ -184,12 +184,19 @@ impl Mfa {
                 Factor::Authenticator => return Err(Error::ResendOnlyForOob),
             };
             let expires_by = challenge.expires_at;
-            let destination = match &challenge.task {
+            let confirming_address = match &challenge.task {
                 Task::Setup {
-                    pending: PendingMethod::Email(to) | PendingMethod::Sms(to),
+                    pending,
                     confirming: true,
-                } => to.plain()?.clone(),
-                _ => account.destination(Method::from_channel(channel))?,
+                } => match &**pending {
+                    PendingMethod::Email(to) | PendingMethod::Sms(to) => Some(to),
+                    PendingMethod::Authenticator { .. } => None,
+                },
+                _ => None,
+            };
+            let destination = match confirming_address {
+                Some(to) => to.plain()?.clone(),
+                None => account.destination(Method::from_channel(channel))?,
             };
             if let Factor::Unsent(_) = challenge.factor {
                 let (oob, delivery) =

@@ -93,7 +93,7 @@ fn check_challenge(challenge: &Challenge, any_enabled: bool) -> Result<(), Recor
             confirming: true,
         } => {
             check_pending(pending)?;
-            let fits = match (pending, factor) {
+            let fits = match (&**pending, factor) {
                 (PendingMethod::Authenticator { .. }, Factor::Authenticator) => true,
                 (PendingMethod::Email(_) | PendingMethod::Sms(_), Factor::Oob(oob)) => {
                     Method::from_channel(oob.channel()) == pending.method()

@@ -52,7 +52,7 @@ impl Account {
                 continue;
             };
             let method = pending.method();
-            match pending {
+            match &mut **pending {
                 PendingMethod::Authenticator {
                     secret,
                     account_name,
@@ -145,7 +145,7 @@ impl Account {
                 Task::Setup { pending, .. } => Some(pending),
                 _ => None,
             })
-            .flat_map(|pending| match pending {
+            .flat_map(|pending| match &**pending {
                 PendingMethod::Authenticator {
                     secret,
                     account_name,

@@ -1,6 +1,7 @@
 //! Enrolling a method: begin (a new secret, or a code sent to the new address), an
 //! optional step-up with a method already enabled, and confirmation with a code.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -150,7 +151,7 @@ impl Mfa {
                     let (factor, material) =
                         self.confirm_material(account, &pending, expires_at, rng, now)?;
                     let task = Task::Setup {
-                        pending,
+                        pending: Box::new(pending),
                         confirming: true,
                     };
                     let token = self.open_challenge(account, task, factor, expires_at, rng);
@@ -162,7 +163,7 @@ impl Mfa {
                 }
                 Some(current) => {
                     let task = Task::Setup {
-                        pending,
+                        pending: Box::new(pending),
                         confirming: false,
                     };
                     let step_up = self.open_verifying(account, task, current, rng, now)?;
@@ -217,7 +218,7 @@ impl Mfa {
             let challenge = Self::challenge_mut(account, index)?;
             challenge.factor = factor;
             challenge.task = Task::Setup {
-                pending,
+                pending: Box::new(pending),
                 confirming: true,
             };
             challenge.attempts_left = self.policy.challenge_attempts;
@@ -313,7 +314,7 @@ impl Mfa {
             Task::Setup {
                 confirming: stage,
                 pending,
-            } if *stage == confirming => Ok((index, pending.clone())),
+            } if *stage == confirming => Ok((index, (**pending).clone())),
             _ if confirming => Err(Error::StepUpRequired),
             _ => Err(Error::StepUpComplete),
         }

@@ -97,14 +97,17 @@ impl Mfa {
                     step: None,
                 }),
             (None, Factor::Authenticator) => {
-                let (secret, config, last) = match (&challenge.task, &account.authenticator) {
-                    (
-                        Task::Setup {
-                            pending: PendingMethod::Authenticator { secret, config, .. },
-                            confirming: true,
-                        },
-                        _,
-                    ) => (secret, config, None),
+                let pending = match &challenge.task {
+                    Task::Setup {
+                        pending,
+                        confirming: true,
+                    } => Some(&**pending),
+                    _ => None,
+                };
+                let (secret, config, last) = match (pending, &account.authenticator) {
+                    (Some(PendingMethod::Authenticator { secret, config, .. }), _) => {
+                        (secret, config, None)
+                    }
                     (_, Some(enrolled)) => (&enrolled.secret, &enrolled.config, enrolled.last_step),
                     (_, None) => return Err(Error::AuthenticatorNotConfigured),
                 };

@@ -11,20 +11,11 @@
 use sha2::block_api::compress256;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::hash_blocks::{SHA256_IV as IV, be_bytes32, block32};
+
 const BLOCK: usize = 64;
 /// Where the message's bit length starts in its last block.
 const LENGTH_AT: usize = BLOCK - 8;
-
-const IV: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
 
 /// HMAC-SHA-256 under one key. Both states are as good as the key for computing MACs,
 /// so they are wiped on drop; `Debug` is not implemented.
@@ -39,7 +30,7 @@ impl KeyedSha256 {
     pub(crate) fn new(key: &[u8]) -> Self {
         let mut block = Zeroizing::new([0u8; BLOCK]);
         if key.len() > BLOCK {
-            let mut digest = be_bytes(&KeyedSha256::hash(IV, 0, &[key]));
+            let mut digest = be_bytes32::<8, 32>(&KeyedSha256::hash(IV, 0, &[key]));
             for (b, d) in block.iter_mut().zip(digest.iter()) {
                 *b = *d;
             }
@@ -63,16 +54,11 @@ impl KeyedSha256 {
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
         let inner = KeyedSha256::hash(*self.inner, BLOCK, parts);
         // The outer message is the inner hash, 32 bytes: one block with its padding.
-        let mut block = [0u8; BLOCK];
-        for (chunk, word) in block.chunks_exact_mut(4).zip(inner.iter()) {
-            chunk.copy_from_slice(&word.to_be_bytes());
-        }
-        block[32] = 0x80;
-        block[LENGTH_AT..].copy_from_slice(&((BLOCK as u64 + 32) * 8).to_be_bytes());
+        let mut block = block32(&inner);
         let mut outer = *self.outer;
         compress256(&mut outer, core::slice::from_ref(&block));
         block[..32].zeroize();
-        be_bytes(&outer)
+        be_bytes32(&outer)
     }
 
     /// Finishes SHA-256 from `state`, which has already absorbed `prefix` bytes (whole
@@ -122,15 +108,6 @@ impl KeyedSha256 {
         block.get_mut(..message_left).unwrap_or_default().zeroize();
         state
     }
-}
-
-/// A SHA-256 state as its digest bytes.
-fn be_bytes(state: &[u32; 8]) -> [u8; 32] {
-    let mut digest = [0u8; 32];
-    for (chunk, word) in digest.chunks_exact_mut(4).zip(state) {
-        chunk.copy_from_slice(&word.to_be_bytes());
-    }
-    digest
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod base32;
 pub mod compat;
 mod ct;
 pub mod error;
+mod hash_blocks;
 mod hex;
 mod hmac_sha256;
 mod keyed_hash;

@@ -27,6 +27,7 @@
 use zeroize::Zeroize;
 
 use super::Algorithm;
+use crate::hash_blocks::{SHA1_IV, SHA256_IV, SHA512_IV, block32, block64};
 
 /// How many counters are hashed side by side: enough independent compressions for an
 /// out-of-order core to overlap, few enough that their states and blocks stay on a
@@ -91,13 +92,7 @@ struct Hash<S, const B: usize> {
 }
 
 const SHA1: Hash<[u32; 5], 64> = Hash {
-    iv: [
-        0x6745_2301,
-        0xEFCD_AB89,
-        0x98BA_DCFE,
-        0x1032_5476,
-        0xC3D2_E1F0,
-    ],
+    iv: SHA1_IV,
     compress: sha1::block_api::compress,
     digest_key: digest_key::<sha1::Sha1, 64>,
     inner_block: |counter| block32(&counter_words(counter)),
@@ -106,16 +101,7 @@ const SHA1: Hash<[u32; 5], 64> = Hash {
 };
 
 const SHA256: Hash<[u32; 8], 64> = Hash {
-    iv: [
-        0x6a09_e667,
-        0xbb67_ae85,
-        0x3c6e_f372,
-        0xa54f_f53a,
-        0x510e_527f,
-        0x9b05_688c,
-        0x1f83_d9ab,
-        0x5be0_cd19,
-    ],
+    iv: SHA256_IV,
     compress: sha2::block_api::compress256,
     digest_key: digest_key::<sha2::Sha256, 64>,
     inner_block: |counter| block32(&counter_words(counter)),
@@ -124,16 +110,7 @@ const SHA256: Hash<[u32; 8], 64> = Hash {
 };
 
 const SHA512: Hash<[u64; 8], 128> = Hash {
-    iv: [
-        0x6a09_e667_f3bc_c908,
-        0xbb67_ae85_84ca_a73b,
-        0x3c6e_f372_fe94_f82b,
-        0xa54f_f53a_5f1d_36f1,
-        0x510e_527f_ade6_82d1,
-        0x9b05_688c_2b3e_6c1f,
-        0x1f83_d9ab_fb41_bd6b,
-        0x5be0_cd19_137e_2179,
-    ],
+    iv: SHA512_IV,
     compress: sha2::block_api::compress512,
     digest_key: digest_key::<sha2::Sha512, 128>,
     inner_block: |counter| block64(&[counter]),
@@ -357,51 +334,6 @@ fn digest_key<D: sha1::Digest, const B: usize>(key: &[u8], block: &mut [u8; B]) 
 /// The counter as two big-endian 32-bit words, as SHA-1 and SHA-256 read it.
 fn counter_words(counter: u64) -> [u32; 2] {
     [(counter >> 32) as u32, counter as u32]
-}
-
-/// The last block of a SHA-1 or SHA-256 hash of one keyed block and `message`:
-/// the message, the `0x80` end marker, and the total length in bits at the end
-/// (Merkle–Damgård padding, by hand).
-///
-/// Built as words and written out whole, rather than written a few bytes at a time
-/// into a zeroed block: the compression loads the block 16 bytes at a time, and a load
-/// that spans several recent small stores waits until they reach the cache, where a
-/// load within one recent wide store is served at once from the store buffer.
-fn block32<const W: usize>(message: &[u32; W]) -> [u8; 64] {
-    let mut words = [0u32; 16];
-    for (word, m) in words.iter_mut().zip(message) {
-        *word = *m;
-    }
-    if let Some(marker) = words.get_mut(W) {
-        *marker = 0x8000_0000;
-    }
-    // One 64-byte block before this one, then the message.
-    let bits = W.saturating_mul(4).saturating_add(64).saturating_mul(8);
-    words[15] = u32::try_from(bits).unwrap_or(0);
-    let mut block = [0u8; 64];
-    for (chunk, word) in block.chunks_exact_mut(4).zip(words) {
-        chunk.copy_from_slice(&word.to_be_bytes());
-    }
-    block
-}
-
-/// [`block32`] for SHA-512: 64-bit words, 128-byte blocks, a 128-bit length field
-/// whose upper half stays zero at these sizes.
-fn block64<const W: usize>(message: &[u64; W]) -> [u8; 128] {
-    let mut words = [0u64; 16];
-    for (word, m) in words.iter_mut().zip(message) {
-        *word = *m;
-    }
-    if let Some(marker) = words.get_mut(W) {
-        *marker = 0x8000_0000_0000_0000;
-    }
-    let bits = W.saturating_mul(8).saturating_add(128).saturating_mul(8);
-    words[15] = u64::try_from(bits).unwrap_or(0);
-    let mut block = [0u8; 128];
-    for (chunk, word) in block.chunks_exact_mut(8).zip(words) {
-        chunk.copy_from_slice(&word.to_be_bytes());
-    }
-    block
 }
 
 #[cfg(test)]

@@ -82,16 +82,30 @@ pub(crate) struct DigitText {
 impl DigitText {
     /// Writes `value` as `digits` ASCII digits, zero-padded; digits beyond the count
     /// are dropped. Divisions are by the constant 10 (multiply-and-shift).
+    ///
+    /// The digits are gathered in two words and the buffer written from them whole:
+    /// written a byte at a time, the buffer was read back (moved into the code) while
+    /// those stores were still on their way, and waited for them.
     pub(crate) fn new(value: u64, digits: Digits) -> Self {
-        let mut buf = [b'0'; 10];
+        // Byte `i` of the text is byte `i` of `head` (`i < 8`) or of `tail`.
+        let (mut head, mut tail) = (u64::from_le_bytes([b'0'; 8]), u16::from_le_bytes([b'0'; 2]));
         let len = digits.get();
         let mut rest = value;
-        for slot in buf.iter_mut().take(usize::from(len)).rev() {
-            let digit = (rest % 10).to_le_bytes()[0];
-            *slot = b'0' + digit;
+        for position in (0..u32::from(len)).rev() {
+            let digit = rest % 10;
             rest /= 10;
+            // The position is public (the digit count), so it may choose the word.
+            if position < 8 {
+                head |= digit << (8 * position);
+            } else {
+                tail |= u16::try_from(digit).unwrap_or(0) << (8 * (position - 8));
+            }
         }
-        rest.zeroize();
+        let mut buf = [0u8; 10];
+        let (first, last) = buf.split_at_mut(8);
+        first.copy_from_slice(&head.to_le_bytes());
+        last.copy_from_slice(&tail.to_le_bytes());
+        (rest, head, tail).zeroize();
         DigitText {
             digits: Zeroizing::new(buf),
             len,

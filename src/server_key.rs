@@ -7,7 +7,7 @@ use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use aes_gcm_siv::Aes256GcmSiv;
 use hkdf::Hkdf;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::KeyInit as _;
 use sha2::Sha256;
 
 use crate::error::{ConfigError, Error};
@@ -132,11 +132,7 @@ impl ServerKey {
         let mut subkey = Zeroizing::new([0u8; 32]);
         // 32 bytes is far below HKDF-SHA-256's limit, so expand cannot fail.
         let _ = hkdf.expand_multi_info(&[LOOKUP_LABEL, context], subkey.as_mut_slice());
-        // HMAC takes a key of any length, so this never falls back to zeros.
-        <Hmac<Sha256> as KeyInit>::new_from_slice(subkey.as_slice()).map_or([0u8; 32], |mut mac| {
-            mac.update(data);
-            mac.finalize().into_bytes().into()
-        })
+        KeyedSha256::new(subkey.as_slice()).mac(&[data])
     }
 
     /// The key's identifier, stored beside every hash made under it.

@@ -19,6 +19,7 @@ mod hash_blocks;
 mod hex;
 mod hmac_sha256;
 mod keyed_hash;
+mod method;
 pub mod oob;
 pub mod otp;
 mod seal;

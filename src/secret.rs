@@ -8,7 +8,6 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::base32;
 use crate::error::SecretError;
-use crate::otp::Algorithm;
 use crate::sensitive::SensitiveText;
 
 /// The fewest bytes [`Secret`] accepts: 128 bits, RFC 4226 requirement R6.
@@ -53,13 +52,6 @@ impl Secret {
         Self::generate_bytes(rng, DEFAULT_SECRET_BYTES)
     }
 
-    /// Draws the length RFC 6238 pairs with `algorithm`: 20 bytes for SHA-1, 32 for
-    /// SHA-256, 64 for SHA-512.
-    #[must_use]
-    pub fn generate_for<R: CryptoRng + ?Sized>(algorithm: Algorithm, rng: &mut R) -> Self {
-        Self::generate_bytes(rng, algorithm.output_len())
-    }
-
     /// Draws `len` bytes from the caller's CSPRNG.
     ///
     /// # Errors
@@ -72,7 +64,7 @@ impl Secret {
         Ok(Self::generate_bytes(rng, len))
     }
 
-    fn generate_bytes<R: CryptoRng + ?Sized>(rng: &mut R, len: usize) -> Self {
+    pub(crate) fn generate_bytes<R: CryptoRng + ?Sized>(rng: &mut R, len: usize) -> Self {
         let mut secret = Self::empty();
         secret.len = len.min(MAX_SECRET_BYTES);
         rng.fill_bytes(secret.as_mut_bytes());

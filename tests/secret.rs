@@ -30,9 +30,9 @@ fn generated_lengths() {
         !Secret::generate(&mut rng).is_empty(),
         "no secret is ever empty"
     );
-    assert_eq!(Secret::generate_for(Algorithm::Sha1, &mut rng).len(), 20);
-    assert_eq!(Secret::generate_for(Algorithm::Sha256, &mut rng).len(), 32);
-    assert_eq!(Secret::generate_for(Algorithm::Sha512, &mut rng).len(), 64);
+    assert_eq!(Algorithm::Sha1.generate_secret(&mut rng).len(), 20);
+    assert_eq!(Algorithm::Sha256.generate_secret(&mut rng).len(), 32);
+    assert_eq!(Algorithm::Sha512.generate_secret(&mut rng).len(), 64);
     assert_eq!(
         Secret::generate_with_len(&mut rng, 15).unwrap_err(),
         SecretError::TooShort { len: 15, min: 16 }

@@ -6,10 +6,10 @@ use alloc::string::String;
 
 use subtle::ConstantTimeEq;
 
-use super::method::{Method, Purpose};
 use super::token::TokenId;
 use super::vault::Vault;
 use crate::ct::{FirstMatch, Outcome, Verdict};
+use crate::method::{Method, Purpose};
 use crate::oob::{OobChallenge, OobChannel};
 use crate::otp::TotpConfig;
 use crate::secret::Secret;

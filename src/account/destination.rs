@@ -3,8 +3,8 @@
 
 use alloc::string::String;
 
-use super::method::Method;
 use crate::error::{Error, RecordError};
+use crate::method::Method;
 
 /// The longest email address accepted (RFC 5321's path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
@@ -59,8 +59,8 @@ pub(crate) fn check_stored(method: Method, to: &str) -> Result<(), RecordError> 
 #[cfg(test)]
 mod tests {
     use super::check_stored;
-    use crate::account::method::Method;
     use crate::error::RecordError;
+    use crate::method::Method;
 
     /// A stored destination must be one the library accepts, exactly as it
     /// stores it (trimmed).

@@ -8,13 +8,13 @@ use super::challenge::{DisableScope, Task};
 use super::change::Change;
 use super::event::Event;
 use super::login::PendingChallenge;
-use super::method::Method;
 use super::mfa::Mfa;
 use super::record::Account;
 use super::token::{Disable, DisableToken, Regenerate, RegenerateToken};
 use super::verify::VerifiedWith;
 use crate::backup::{BackupCodeSet, PlainBackupCodes};
 use crate::error::Error;
+use crate::method::Method;
 
 /// A completed disable.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! What happened, for the server to act on: notify the user, alert, audit.
 
-use super::method::Method;
+use crate::method::Method;
 
 /// Something the server should act on after persisting the account: most of these
 /// deserve an email or push notice to the user ("a new sign-in method was added").

@@ -5,13 +5,13 @@ use rand_core::CryptoRng;
 
 use super::challenge::{Factor, PendingMethod, Task};
 use super::change::Change;
-use super::method::Method;
 use super::mfa::Mfa;
 use super::prompt::{Delivery, Prompt, Withheld};
 use super::record::Account;
 use super::token::{ChallengeToken, Login, LoginToken, TokenPurpose};
 use super::verify::VerifiedWith;
 use crate::error::Error;
+use crate::method::Method;
 
 /// A challenge waiting for the user's code: the token to hand the client, and the
 /// prompt to show (and its code to send, for email and SMS).

@@ -8,13 +8,13 @@ use rand_core::CryptoRng;
 use super::challenge::{Challenge, Factor, Task, find};
 use super::change::{Change, Outcome};
 use super::event::Event;
-use super::method::Method;
 use super::policy::MfaPolicy;
 use super::prompt::{Delivery, Prompt, Withheld};
 use super::record::Account;
 use super::throttle::LockState;
 use super::token::{ChallengeToken, TokenPurpose};
 use crate::error::Error;
+use crate::method::Method;
 use crate::oob::{OobChallenge, OobChannel};
 use crate::server_keys::ServerKeys;
 

@@ -17,7 +17,6 @@ mod destination;
 mod disable;
 mod event;
 mod login;
-mod method;
 mod mfa;
 mod policy;
 mod prompt;
@@ -34,13 +33,13 @@ mod token;
 mod vault;
 mod verify;
 
+pub use crate::method::{Method, Purpose};
 pub use challenge::DisableScope;
 pub use change::{Change, Outcome};
 pub use destination::MAX_EMAIL_LEN;
 pub use disable::Disabled;
 pub use event::Event;
 pub use login::{LoginStart, LoginVerified, PendingChallenge};
-pub use method::{Method, Purpose};
 pub use mfa::Mfa;
 pub use policy::{
     MAX_CHALLENGE_LIFETIME, MAX_FAILURES, MAX_LOCKOUT_AFTER, MfaPolicy, ThrottlePolicy,

@@ -5,8 +5,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::method::Method;
 use crate::compat::CompatibilityReport;
+use crate::method::Method;
 use crate::oob::{OobChannel, OobCode};
 use crate::secret::Secret;
 use crate::sensitive::SensitiveText;

@@ -6,11 +6,11 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::challenge::Challenge;
-use super::method::Method;
 use super::throttle::{SendBudget, Throttle};
 use super::vault::Vault;
 use crate::backup::BackupCodeSet;
 use crate::error::Error;
+use crate::method::Method;
 use crate::otp::TotpConfig;
 use crate::seal::RecordId;
 use crate::secret::Secret;
@@ -81,6 +81,15 @@ pub struct Account {
 }
 
 impl Account {
+    /// The schema version a stored record carries as `"v"` once its secrets are
+    /// sealed (feature `serde`).
+    pub const SCHEMA_VERSION: u32 = 2;
+
+    /// The oldest schema version still read: 1, from before secrets were sealed. A
+    /// record of it is written back as it was until its next change seals it.
+    /// Loading refuses any version outside `OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION`.
+    pub const OLDEST_SCHEMA_VERSION: u32 = 1;
+
     /// A record with no method enabled: what a user without MFA has. Store it (or
     /// create it lazily) at version 0.
     #[must_use]

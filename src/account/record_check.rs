@@ -4,9 +4,9 @@
 
 use super::challenge::{Challenge, Factor, PendingMethod, Task};
 use super::destination;
-use super::method::{Method, Purpose};
 use super::record::{Account, MAX_STORED_TIME};
 use crate::error::RecordError;
+use crate::method::{Method, Purpose};
 
 /// Refuses a record the state machine could not have produced; `sealed` is
 /// whether its schema seals secrets (every one sealed) or not (none sealed).

@@ -5,9 +5,9 @@ use alloc::vec::Vec;
 
 use super::change::Change;
 use super::event::Event;
-use super::method::Method;
 use super::mfa::Mfa;
 use super::record::Account;
+use crate::method::Method;
 
 impl Mfa {
     /// **Privileged.** Clears the account's failure count and any delay, lockout or

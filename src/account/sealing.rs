@@ -7,11 +7,11 @@ use rand_core::CryptoRng;
 
 use super::challenge::{PendingMethod, Task};
 use super::destination;
-use super::method::Method;
 use super::mfa::Mfa;
 use super::record::Account;
 use super::vault::Vault;
 use crate::error::Error;
+use crate::method::Method;
 use crate::seal::{Field, RECORD_ID_LEN, Sealed};
 use crate::secret::Secret;
 use crate::server_keys::ServerKeys;

@@ -26,12 +26,12 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::challenge::Challenge;
-use super::method::Method;
 use super::record::{Account, AuthenticatorMethod, OobMethod};
 use super::record_check;
 use super::throttle::{SendBudget, Throttle};
 use crate::backup::BackupCodeSet;
 use crate::error::{Error, RecordError};
+use crate::method::Method;
 use crate::seal::RecordId;
 
 /// A record's id as 32 hex digits.
@@ -53,12 +53,6 @@ mod record_id {
         crate::hex::array::deserialize(d).map(Some)
     }
 }
-
-/// The schema version this build writes and reads.
-pub(crate) const ACCOUNT_SCHEMA_VERSION: u32 = 2;
-/// The version before secrets were sealed: still read, and written until the
-/// record's next change seals it.
-const CLEAR_SCHEMA_VERSION: u32 = 1;
 
 /// The record as written, borrowed (no copy of secrets or sets on the way out).
 #[derive(Serialize)]
@@ -143,8 +137,8 @@ impl TryFrom<StoredAccount> for Account {
 
     fn try_from(StoredAccount(s): StoredAccount) -> Result<Self, Error> {
         let sealed = match u32::try_from(s.v) {
-            Ok(ACCOUNT_SCHEMA_VERSION) => true,
-            Ok(CLEAR_SCHEMA_VERSION) => false,
+            Ok(Account::SCHEMA_VERSION) => true,
+            Ok(Account::OLDEST_SCHEMA_VERSION) => false,
             _ => {
                 let version = u32::try_from(s.v).unwrap_or(u32::MAX);
                 return Err(Error::UnsupportedSchema { version });
@@ -177,9 +171,9 @@ impl Serialize for Account {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         WrittenV1 {
             v: if self.id.is_some() {
-                ACCOUNT_SCHEMA_VERSION
+                Account::SCHEMA_VERSION
             } else {
-                CLEAR_SCHEMA_VERSION
+                Account::OLDEST_SCHEMA_VERSION
             },
             version: self.version,
             id: self.id,

@@ -11,7 +11,6 @@ use super::challenge::{Factor, PendingMethod, Task};
 use super::change::Change;
 use super::destination;
 use super::event::Event;
-use super::method::Method;
 use super::mfa::Mfa;
 use super::prompt::{Prompt, SetupMaterial, TotpEnrollment};
 use super::record::{Account, AuthenticatorMethod, OobMethod};
@@ -20,7 +19,7 @@ use super::vault::Vault;
 use crate::backup::{BackupCodeSet, PlainBackupCodes};
 use crate::compat::CompatibilityReport;
 use crate::error::Error;
-use crate::secret::Secret;
+use crate::method::Method;
 use crate::uri::KeyUri;
 
 /// The method to enrol, with what it needs.
@@ -133,7 +132,7 @@ impl Mfa {
             self.check_may_begin(account, now)?;
             let pending = match request {
                 MethodSetup::Authenticator { account_name } => PendingMethod::Authenticator {
-                    secret: Vault::new(Secret::generate_for(self.policy.totp.algorithm(), rng)),
+                    secret: Vault::new(self.policy.totp.algorithm().generate_secret(rng)),
                     config: self.policy.totp,
                     account_name: Vault::new(String::from(account_name)),
                 },

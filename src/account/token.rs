@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::method::Purpose;
 use crate::error::Error;
+use crate::method::Purpose;
 use crate::sensitive::SensitiveText;
 
 /// Random bytes in a token: 128 bits, beyond guessing for the token's short life.

@@ -5,10 +5,10 @@ use alloc::vec::Vec;
 
 use super::challenge::{Factor, PendingMethod, Task};
 use super::event::Event;
-use super::method::Method;
 use super::mfa::Mfa;
 use super::record::Account;
 use crate::error::Error;
+use crate::method::Method;
 
 /// How a challenge was answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

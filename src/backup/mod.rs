@@ -33,8 +33,3 @@ pub use policy::{
     MIN_BACKUP_CODE_ENTROPY_BITS, MIN_BACKUP_CODE_LENGTH,
 };
 pub use stored::{BackupCodeSet, BackupCodeUse};
-
-/// The schema version a serialised [`BackupCodeSet`] carries as `"v"`. Loading any
-/// other version fails with the text of
-/// [`Error::UnsupportedSchema`](crate::Error::UnsupportedSchema).
-pub const BACKUP_CODE_SET_SCHEMA_VERSION: u32 = 1;

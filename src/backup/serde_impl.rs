@@ -15,7 +15,6 @@ use serde::de::Error as _;
 use serde::ser::SerializeStruct as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::BACKUP_CODE_SET_SCHEMA_VERSION;
 use super::policy::{MAX_BACKUP_CODE_COUNT, MAX_BACKUP_CODE_LENGTH, MIN_BACKUP_CODE_LENGTH};
 use super::stored::{BackupCodeSet, StoredCode};
 use crate::error::{ConfigError, Error, PolicyField};
@@ -34,7 +33,7 @@ impl Serialize for Salt<'_> {
 impl Serialize for BackupCodeSet {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("BackupCodeSet", 6)?;
-        s.serialize_field("v", &BACKUP_CODE_SET_SCHEMA_VERSION)?;
+        s.serialize_field("v", &BackupCodeSet::SCHEMA_VERSION)?;
         s.serialize_field("scheme", &self.scheme)?;
         s.serialize_field("key_id", &self.key_id)?;
         s.serialize_field("length", &self.length)?;
@@ -59,7 +58,7 @@ struct Repr {
 
 impl Repr {
     fn check(self) -> Result<BackupCodeSet, Error> {
-        if self.v != BACKUP_CODE_SET_SCHEMA_VERSION {
+        if self.v != BackupCodeSet::SCHEMA_VERSION {
             return Err(Error::UnsupportedSchema { version: self.v });
         }
         if !(MIN_BACKUP_CODE_LENGTH..=MAX_BACKUP_CODE_LENGTH).contains(&self.length) {

@@ -152,6 +152,14 @@ impl BackupCodeUse {
 }
 
 impl BackupCodeSet {
+    /// The schema version a serialised set carries as `"v"` (feature `serde`), the
+    /// only one read: loading any other fails with the text of
+    /// [`Error::UnsupportedSchema`](crate::Error::UnsupportedSchema).
+    pub const SCHEMA_VERSION: u32 = 1;
+
+    /// The oldest schema version still read.
+    pub const OLDEST_SCHEMA_VERSION: u32 = 1;
+
     /// Draws a new set of `policy.count()` codes from the caller's CSPRNG, hashed
     /// under `key`. Returns the plain codes (show once) and the set (persist).
     ///

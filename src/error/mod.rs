@@ -20,7 +20,7 @@ pub use detail::{
     UriError, UriParameter,
 };
 
-use crate::account::{Method, Purpose};
+use crate::method::{Method, Purpose};
 
 /// Everything that can go wrong in this crate.
 ///

@@ -1,7 +1,7 @@
 //! Read-only views of an [`OobChallenge`], for responses, logs and compare-and-swap.
 
 use super::challenge::OobChallenge;
-use super::policy::OobChannel;
+use crate::method::OobChannel;
 
 impl OobChallenge {
     /// The schema version written as `"v"` in the serialised form. Codes are hashed
@@ -11,6 +11,10 @@ impl OobChallenge {
     /// 1, still read, keyed with the server key itself). Records of an unknown
     /// version are refused on load.
     pub const SCHEMA_VERSION: u32 = 2;
+
+    /// The oldest schema version still read: 1, from before the hash scheme was
+    /// stored.
+    pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
     /// How the code is hashed.
     #[must_use]

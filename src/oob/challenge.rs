@@ -7,10 +7,11 @@ use rand_core::CryptoRng;
 use subtle::ConditionallySelectable;
 
 use super::code::{self, OobCode};
-use super::policy::{OobChannel, OobPolicy};
+use super::policy::OobPolicy;
 use crate::ct::{FirstMatch, Outcome, Verdict};
 use crate::error::Error;
 use crate::keyed_hash::{CodeHash, Domain, HashScheme, SALT_LEN, hashes_equal, keyed_hash};
+use crate::method::OobChannel;
 use crate::server_key::ServerKey;
 
 /// One out-of-band (email / SMS) code challenge, as you persist it: **only the keyed

@@ -27,10 +27,10 @@ mod policy;
 #[cfg(feature = "serde")]
 mod stored;
 
+pub use crate::method::OobChannel;
 pub use challenge::OobChallenge;
 pub use code::OobCode;
 pub use hint::{mask_email, mask_phone};
 pub use policy::{
-    MAX_OOB_ATTEMPTS, MAX_OOB_DIGITS, MAX_OOB_LIFETIME, MAX_OOB_RESENDS, MIN_OOB_DIGITS,
-    OobChannel, OobPolicy,
+    MAX_OOB_ATTEMPTS, MAX_OOB_DIGITS, MAX_OOB_LIFETIME, MAX_OOB_RESENDS, MIN_OOB_DIGITS, OobPolicy,
 };

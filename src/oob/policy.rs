@@ -1,6 +1,4 @@
-//! How out-of-band codes are shaped and limited, and the channels they travel on.
-
-use core::fmt;
+//! How out-of-band codes are shaped and limited.
 
 use crate::error::{ConfigError, PolicyField};
 use crate::otp::Digits;
@@ -15,37 +13,6 @@ pub const MAX_OOB_LIFETIME: u64 = 86_400;
 pub const MAX_OOB_ATTEMPTS: u8 = 100;
 /// The most resends per challenge.
 pub const MAX_OOB_RESENDS: u8 = 100;
-
-/// The channel an out-of-band code is delivered on. Stored in the challenge (so the
-/// account layer can tell which method a login used) and serialised as `"email"` or
-/// `"sms"`, the names the seed APIs use for an MFA method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
-#[non_exhaustive]
-pub enum OobChannel {
-    /// A code sent by email.
-    Email,
-    /// A code sent by text message.
-    Sms,
-}
-
-impl OobChannel {
-    /// The channel's name as serialised: `"email"` or `"sms"`.
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self {
-            OobChannel::Email => "email",
-            OobChannel::Sms => "sms",
-        }
-    }
-}
-
-impl fmt::Display for OobChannel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// The shape and limits of out-of-band (email / SMS) codes.
 ///

@@ -18,9 +18,10 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::challenge::OobChallenge;
-use super::policy::{OobChannel, OobPolicy};
+use super::policy::OobPolicy;
 use crate::error::{ConfigError, Error, PolicyField};
 use crate::keyed_hash::{CodeHash, HashScheme, SALT_LEN};
+use crate::method::OobChannel;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,7 +51,7 @@ struct StoredV1 {
 }
 
 /// The version before hash schemes were stored.
-const NO_SCHEME_VERSION: u32 = 1;
+const NO_SCHEME_VERSION: u32 = OobChallenge::OLDEST_SCHEMA_VERSION;
 
 /// Reads `"v"` and refuses any version but 2 and 1 on the spot.
 fn version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {

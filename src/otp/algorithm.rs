@@ -2,6 +2,10 @@
 
 use core::fmt;
 
+use rand_core::CryptoRng;
+
+use crate::secret::Secret;
+
 /// The hash function under HMAC. SHA-1 is the RFC 4226 default and the only one every
 /// authenticator app honours; HMAC-SHA-1 is not weakened by SHA-1 collisions
 /// (RFC 4226 Appendix B.2).
@@ -52,6 +56,14 @@ impl Algorithm {
             Algorithm::Sha256 => 32,
             Algorithm::Sha512 => 64,
         }
+    }
+
+    /// A new secret of the length RFC 6238 pairs with this algorithm
+    /// ([`output_len`](Self::output_len): 20 bytes for SHA-1, 32 for SHA-256, 64 for
+    /// SHA-512), drawn from the caller's CSPRNG.
+    #[must_use]
+    pub fn generate_secret<R: CryptoRng + ?Sized>(self, rng: &mut R) -> Secret {
+        Secret::generate_bytes(rng, self.output_len())
     }
 }
 

@@ -1,9 +1,11 @@
-//! The second factors an account can enable, and the purposes a challenge serves.
+//! The names every layer shares: the second factors an account can enable, the
+//! channels out-of-band codes travel on, and the purposes a challenge serves. The
+//! error type names them too, so this sits at the bottom beside it and imports
+//! nothing above.
 
 use core::fmt;
 
 use crate::error::Error;
-use crate::oob::OobChannel;
 
 /// A second factor an account can enable. Serialised with the names the seed APIs
 /// use: `"authenticator"` (a TOTP authenticator app), `"email"`, `"sms"`.
@@ -110,6 +112,37 @@ impl Purpose {
 }
 
 impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The channel an out-of-band code is delivered on. Stored in the challenge (so the
+/// account layer can tell which method a login used) and serialised as `"email"` or
+/// `"sms"`, the names the seed APIs use for an MFA method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum OobChannel {
+    /// A code sent by email.
+    Email,
+    /// A code sent by text message.
+    Sms,
+}
+
+impl OobChannel {
+    /// The channel's name as serialised: `"email"` or `"sms"`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            OobChannel::Email => "email",
+            OobChannel::Sms => "sms",
+        }
+    }
+}
+
+impl fmt::Display for OobChannel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }

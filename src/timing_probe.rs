@@ -55,7 +55,7 @@ pub fn challenge_lookup<P: TokenPurpose>(
     account: &Account,
     token: &ChallengeToken<P>,
 ) -> (u8, u64) {
-    let (verdict, index) = crate::account::challenge::scan(&account.challenges, &token.id());
+    let (verdict, index) = account.scan_challenges(&token.id());
     (verdict.code(), index)
 }
 
@@ -64,7 +64,7 @@ pub fn challenge_lookup<P: TokenPurpose>(
 /// position. With one record in both classes and two of its ids, this times where a
 /// match is, and nothing else.
 pub fn challenge_scan(account: &Account, id: &[u8; 16]) -> (u8, u64) {
-    let (verdict, index) = crate::account::challenge::scan(&account.challenges, id);
+    let (verdict, index) = account.scan_challenges(id);
     (verdict.code(), index)
 }
 

@@ -1,18 +1,15 @@
-//! Turning methods off, and replacing the backup codes: both need a fresh code.
+//! Turning methods off, with a fresh code.
 
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use super::challenge::{DisableScope, Task};
+use super::challenge::{DisableScope, PendingChallenge, Task, VerifiedWith};
 use super::change::Change;
 use super::event::Event;
-use super::login::PendingChallenge;
 use super::mfa::Mfa;
 use super::record::Account;
-use super::token::{Disable, DisableToken, Regenerate, RegenerateToken};
-use super::verify::VerifiedWith;
-use crate::backup::{BackupCodeSet, PlainBackupCodes};
+use super::token::{Disable, DisableToken};
 use crate::error::Error;
 use crate::method::Method;
 
@@ -70,20 +67,22 @@ impl Mfa {
         now: u64,
     ) -> Change<'a, Disabled> {
         self.run(account, now, |account, events| {
-            let index = Self::locate(account, token, now)?;
-            let scope = match Self::challenge(account, index)?.task {
-                Task::Disable(scope) => scope,
-                _ => return Err(Error::ChallengeInvalid),
-            };
-            let targets = match scope {
-                DisableScope::Method(method) => {
-                    Self::require_enabled(account, method)?;
-                    Vec::from([method])
-                }
-                DisableScope::Everything => account.methods(),
-            };
-            let proof = self.check_code(account, index, code, now, events)?;
-            Self::challenge_mut(account, index)?.consumed = true;
+            let (targets, proof) =
+                Self::on_challenge(account, token, now, |account, challenge| {
+                    let targets = match challenge.task {
+                        Task::Disable(DisableScope::Method(method)) => {
+                            Self::require_enabled(account, method)?;
+                            Vec::from([method])
+                        }
+                        // Everything: a disable token only ever finds a disable challenge.
+                        _ => account.methods(),
+                    };
+                    let proof = self.check_code(account, challenge, code, now, events)?;
+                    challenge.consumed = true;
+                    Ok((targets, proof))
+                })?;
+            // After the challenge is back in the record: turning off the last
+            // method drops every challenge.
             for &method in &targets {
                 account.remove_method(method);
                 events.push(Event::MethodDisabled { method });
@@ -96,53 +95,6 @@ impl Mfa {
                 methods: account.methods(),
                 with: proof.with,
             })
-        })
-    }
-
-    /// Starts replacing the backup codes: a challenge on the default method
-    /// (switchable; a backup code is accepted too).
-    ///
-    /// # Errors
-    /// [`Error::MfaNotEnabled`]; [`Error::TooManyAttempts`] while locked out;
-    /// [`Error::MfaLocked`]. A code that cannot be sent is withheld, as in
-    /// [`begin_login`](Self::begin_login).
-    pub fn begin_regenerate<'a, R: CryptoRng + ?Sized>(
-        &self,
-        account: &'a mut Account,
-        rng: &mut R,
-        now: u64,
-    ) -> Change<'a, PendingChallenge<Regenerate>> {
-        self.run_sealing(account, now, rng, |account, _, rng| {
-            let method = account.default_method.ok_or(Error::MfaNotEnabled)?;
-            self.check_may_begin(account, now)?;
-            self.open_verifying(account, Task::Regenerate, method, rng, now)
-        })
-    }
-
-    /// Checks the code of a regeneration and replaces the backup codes with a new set
-    /// under the current policy and server key. Every old code stops working, used or
-    /// not. Show the new codes once.
-    ///
-    /// # Errors
-    /// As [`verify_login`](Self::verify_login).
-    pub fn verify_regenerate<'a, R: CryptoRng + ?Sized>(
-        &self,
-        account: &'a mut Account,
-        token: &RegenerateToken,
-        code: &str,
-        rng: &mut R,
-        now: u64,
-    ) -> Change<'a, PlainBackupCodes> {
-        self.run_sealing(account, now, rng, |account, events, rng| {
-            let index = Self::locate(account, token, now)?;
-            self.check_code(account, index, code, now, events)?;
-            Self::challenge_mut(account, index)?.consumed = true;
-            let (plain, set) =
-                BackupCodeSet::generate(&self.policy.backup, self.keys.current(), rng);
-            events.push(Event::BackupCodesRegenerated { count: set.len() });
-            account.backup_codes = Some(set);
-            account.touch();
-            Ok(plain)
         })
     }
 }

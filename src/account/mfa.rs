@@ -1,21 +1,19 @@
-//! [`Mfa`]: the policy and server key every operation runs under, and the machinery
-//! the flows share (opening and finding challenges, issuing a factor's code).
+//! [`Mfa`]: the policy and server key every operation runs under, and what every
+//! operation shares: opening the record's sealed values first, one version step and
+//! the retiring of expired challenges last, the throttle's gates, the prompt.
 
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use super::challenge::{Challenge, Factor, Task, find};
 use super::change::{Change, Outcome};
 use super::event::Event;
 use super::policy::MfaPolicy;
 use super::prompt::{Delivery, Prompt, Withheld};
 use super::record::Account;
 use super::throttle::LockState;
-use super::token::{ChallengeToken, TokenPurpose};
 use crate::error::Error;
 use crate::method::Method;
-use crate::oob::{OobChallenge, OobChannel};
 use crate::server_keys::ServerKeys;
 
 /// The account state machine, configured: a [`MfaPolicy`] and the [`ServerKeys`] that
@@ -167,11 +165,6 @@ impl Mfa {
         account.sends.check(now, self.policy.codes_per_hour)
     }
 
-    /// When a challenge opened at `now` expires.
-    pub(crate) const fn challenge_expiry(&self, now: u64) -> u64 {
-        now.saturating_add(self.policy.challenge_lifetime)
-    }
-
     /// Refuses a method the account has not enabled, with the seeds' error for it.
     pub(crate) fn require_enabled(account: &Account, method: Method) -> Result<(), Error> {
         match (method, account.is_enabled(method)) {
@@ -179,109 +172,6 @@ impl Mfa {
             (Method::Authenticator, false) => Err(Error::AuthenticatorNotConfigured),
             (method, false) => Err(Error::MethodNotEnabled { method }),
         }
-    }
-
-    /// Issues an email / SMS code to `destination` for a challenge that expires at
-    /// `expires_by` (the code expires then at the latest), when
-    /// [`check_may_send`](Self::check_may_send) allows.
-    pub(crate) fn send_code<R: CryptoRng + ?Sized>(
-        &self,
-        account: &mut Account,
-        channel: OobChannel,
-        destination: &str,
-        expires_by: u64,
-        rng: &mut R,
-        now: u64,
-    ) -> Result<(OobChallenge, Delivery), Error> {
-        self.check_may_send(account, now)?;
-        let (code, mut oob) =
-            OobChallenge::issue(channel, &self.policy.oob, self.keys.current(), rng, now)?;
-        oob.expire_by(expires_by);
-        account.sends.spend(now);
-        account.touch();
-        let delivery = Delivery {
-            channel,
-            destination: destination.into(),
-            code,
-            expires_at: oob.expires_at(),
-        };
-        Ok((oob, delivery))
-    }
-
-    /// The factor for checking an enabled `method` on a challenge that expires at
-    /// `expires_by`, sending its code if it has one.
-    pub(crate) fn factor_for<R: CryptoRng + ?Sized>(
-        &self,
-        account: &mut Account,
-        method: Method,
-        expires_by: u64,
-        rng: &mut R,
-        now: u64,
-    ) -> Result<(Factor, Option<Delivery>), Error> {
-        Self::require_enabled(account, method)?;
-        let Some(channel) = method.channel() else {
-            return Ok((Factor::Authenticator, None));
-        };
-        let destination = account.destination(method)?;
-        let (oob, delivery) =
-            self.send_code(account, channel, &destination, expires_by, rng, now)?;
-        Ok((Factor::Oob(oob), Some(delivery)))
-    }
-
-    /// Stores a new challenge for `task` that expires at `expires_at`, replacing any
-    /// challenge of the same purpose (the newest one wins), and returns its token.
-    pub(crate) fn open_challenge<P: TokenPurpose, R: CryptoRng + ?Sized>(
-        &self,
-        account: &mut Account,
-        task: Task,
-        factor: Factor,
-        expires_at: u64,
-        rng: &mut R,
-    ) -> ChallengeToken<P> {
-        let token = ChallengeToken::<P>::generate(rng);
-        account.challenges.retain(|c| c.purpose() != P::PURPOSE);
-        account.challenges.push(Challenge {
-            id: token.id(),
-            task,
-            factor,
-            expires_at,
-            attempts_left: self.policy.challenge_attempts,
-            consumed: false,
-        });
-        account.touch();
-        token
-    }
-
-    /// The live challenge `token` stands for.
-    ///
-    /// # Errors
-    /// [`Error::ChallengeInvalid`] (no such challenge), [`Error::WrongPurpose`],
-    /// [`Error::ChallengeConsumed`], [`Error::ChallengeExpired`].
-    pub(crate) fn locate<P: TokenPurpose>(
-        account: &Account,
-        token: &ChallengeToken<P>,
-        now: u64,
-    ) -> Result<usize, Error> {
-        let index = find(&account.challenges, &token.id()).ok_or(Error::ChallengeInvalid)?;
-        let challenge = account
-            .challenges
-            .get(index)
-            .ok_or(Error::ChallengeInvalid)?;
-        if challenge.purpose() != P::PURPOSE {
-            return Err(Error::WrongPurpose {
-                expected: P::PURPOSE,
-                found: challenge.purpose(),
-            });
-        }
-        if challenge.consumed {
-            return Err(Error::ChallengeConsumed);
-        }
-        if challenge.expired(now) {
-            return Err(Error::ChallengeExpired {
-                expired_at: challenge.expires_at,
-            });
-        }
-        Ok(index)
     }
 
     /// What to show for a challenge that checks the enabled `method`.
@@ -301,21 +191,5 @@ impl Mfa {
             expires_at,
             backup_codes_accepted: account.backup_codes.is_some(),
         }
-    }
-
-    /// The challenge at `index`.
-    pub(crate) fn challenge(account: &Account, index: usize) -> Result<&Challenge, Error> {
-        account.challenges.get(index).ok_or(Error::ChallengeInvalid)
-    }
-
-    /// The challenge at `index`, to change.
-    pub(crate) fn challenge_mut(
-        account: &mut Account,
-        index: usize,
-    ) -> Result<&mut Challenge, Error> {
-        account
-            .challenges
-            .get_mut(index)
-            .ok_or(Error::ChallengeInvalid)
     }
 }

@@ -11,8 +11,9 @@
 //! hard lock at [`ThrottlePolicy::max_failures`] consecutive failures, which only
 //! the privileged [`Mfa::unlock`] and [`Mfa::reset_factors`] lift.
 
-pub(crate) mod challenge;
+mod challenge;
 mod change;
+mod default_method;
 mod destination;
 mod disable;
 mod event;
@@ -24,34 +25,33 @@ mod record;
 #[cfg(feature = "serde")]
 mod record_check;
 mod recovery;
+mod regenerate;
 mod sealing;
-#[cfg(feature = "serde")]
-mod serde_impl;
 mod setup;
+#[cfg(feature = "serde")]
+mod stored;
 mod throttle;
 mod token;
 mod vault;
-mod verify;
 
 pub use crate::method::{Method, Purpose};
-pub use challenge::DisableScope;
+pub use challenge::{DisableScope, PendingChallenge, VerifiedWith};
 pub use change::{Change, Outcome};
 pub use destination::MAX_EMAIL_LEN;
 pub use disable::Disabled;
 pub use event::Event;
-pub use login::{LoginStart, LoginVerified, PendingChallenge};
+pub use login::{LoginStart, LoginVerified};
 pub use mfa::Mfa;
 pub use policy::{
     MAX_CHALLENGE_LIFETIME, MAX_FAILURES, MAX_LOCKOUT_AFTER, MfaPolicy, ThrottlePolicy,
 };
 pub use prompt::{Delivery, Prompt, SetupMaterial, TotpEnrollment, Withheld};
 pub use record::{Account, MAX_STORED_TIME};
-#[cfg(feature = "serde")]
-pub use serde_impl::StoredAccount;
 pub use setup::{MethodSetup, SetupConfirmed, SetupNext, SetupStarted};
+#[cfg(feature = "serde")]
+pub use stored::StoredAccount;
 pub use throttle::LockState;
 pub use token::{
     ChallengeToken, Disable, DisableToken, Login, LoginToken, Regenerate, RegenerateToken, Setup,
     SetupToken, TokenPurpose,
 };
-pub use verify::VerifiedWith;

@@ -88,10 +88,7 @@ fn check_challenge(challenge: &Challenge, any_enabled: bool) -> Result<(), Recor
     let factor = &challenge.factor;
     match &challenge.task {
         // A confirmation checks the method being enrolled, and nothing else.
-        Task::Setup {
-            pending,
-            confirming: true,
-        } => {
+        Task::SetupConfirm(pending) => {
             check_pending(pending)?;
             let fits = match (&**pending, factor) {
                 (PendingMethod::Authenticator { .. }, Factor::Authenticator) => true,
@@ -106,10 +103,7 @@ fn check_challenge(challenge: &Challenge, any_enabled: bool) -> Result<(), Recor
             Ok(())
         }
         // A step-up checks an enabled method (or did, until it was turned off).
-        Task::Setup {
-            pending,
-            confirming: false,
-        } => {
+        Task::SetupStepUp(pending) => {
             check_pending(pending)?;
             if !any_enabled {
                 return Err(RecordError::ChallengeWithoutMethod);

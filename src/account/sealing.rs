@@ -5,7 +5,7 @@ use alloc::string::String;
 
 use rand_core::CryptoRng;
 
-use super::challenge::{PendingMethod, Task};
+use super::challenge::PendingMethod;
 use super::destination;
 use super::mfa::Mfa;
 use super::record::Account;
@@ -48,11 +48,11 @@ impl Account {
             )?;
         }
         for challenge in &mut self.challenges {
-            let Task::Setup { pending, .. } = &mut challenge.task else {
+            let Some(pending) = challenge.task.pending_mut() else {
                 continue;
             };
             let method = pending.method();
-            match &mut **pending {
+            match pending {
                 PendingMethod::Authenticator {
                     secret,
                     account_name,
@@ -141,11 +141,8 @@ impl Account {
         let pending = self
             .challenges
             .iter()
-            .filter_map(|c| match &c.task {
-                Task::Setup { pending, .. } => Some(pending),
-                _ => None,
-            })
-            .flat_map(|pending| match &**pending {
+            .filter_map(|c| c.task.pending())
+            .flat_map(|pending| match pending {
                 PendingMethod::Authenticator {
                     secret,
                     account_name,

@@ -149,10 +149,7 @@ impl Mfa {
                     let expires_at = self.challenge_expiry(now);
                     let (factor, material) =
                         self.confirm_material(account, &pending, expires_at, rng, now)?;
-                    let task = Task::Setup {
-                        pending: Box::new(pending),
-                        confirming: true,
-                    };
+                    let task = Task::SetupConfirm(Box::new(pending));
                     let token = self.open_challenge(account, task, factor, expires_at, rng);
                     Ok(SetupStarted {
                         token,
@@ -161,10 +158,7 @@ impl Mfa {
                     })
                 }
                 Some(current) => {
-                    let task = Task::Setup {
-                        pending: Box::new(pending),
-                        confirming: false,
-                    };
+                    let task = Task::SetupStepUp(Box::new(pending));
                     let step_up = self.open_verifying(account, task, current, rng, now)?;
                     Ok(SetupStarted {
                         token: step_up.token,
@@ -201,27 +195,25 @@ impl Mfa {
         now: u64,
     ) -> Change<'a, SetupMaterial> {
         self.run_sealing(account, now, rng, |account, events, rng| {
-            let (index, pending) = Self::setup_stage(account, token, now, false)?;
-            // A step-up that succeeds but cannot go on to the confirmation would
-            // spend the user's code for nothing: everything that could refuse it is
-            // checked first.
-            self.check_may_verify(account, now)?;
-            self.totp_enrollment(&pending)?;
-            if pending.method().channel().is_some() {
-                account.sends.check(now, self.policy.codes_per_hour)?;
-            }
-            self.check_code(account, index, code, now, events)?;
-            let expires_by = Self::challenge(account, index)?.expires_at;
-            let (factor, material) =
-                self.confirm_material(account, &pending, expires_by, rng, now)?;
-            let challenge = Self::challenge_mut(account, index)?;
-            challenge.factor = factor;
-            challenge.task = Task::Setup {
-                pending: Box::new(pending),
-                confirming: true,
-            };
-            challenge.attempts_left = self.policy.challenge_attempts;
-            Ok(material)
+            Self::on_challenge(account, token, now, |account, challenge| {
+                let pending = step_up_pending(&challenge.task)?;
+                // A step-up that succeeds but cannot go on to the confirmation would
+                // spend the user's code for nothing: everything that could refuse it
+                // is checked first.
+                self.check_may_verify(account, now)?;
+                self.totp_enrollment(pending)?;
+                if pending.method().channel().is_some() {
+                    account.sends.check(now, self.policy.codes_per_hour)?;
+                }
+                self.check_code(account, challenge, code, now, events)?;
+                let pending = step_up_pending(&challenge.task)?;
+                let (factor, material) =
+                    self.confirm_material(account, pending, challenge.expires_at, rng, now)?;
+                challenge.factor = factor;
+                challenge.task.step_up_done();
+                challenge.attempts_left = self.policy.challenge_attempts;
+                Ok(material)
+            })
         })
     }
 
@@ -248,37 +240,16 @@ impl Mfa {
         now: u64,
     ) -> Change<'a, SetupConfirmed> {
         self.run_sealing(account, now, rng, |account, events, rng| {
-            let (index, pending) = Self::setup_stage(account, token, now, true)?;
-            let method = pending.method();
-            if account.is_enabled(method) {
-                return Err(Error::MfaAlreadyEnabled { method });
-            }
-            let proof = self.check_code(account, index, code, now, events)?;
-            Self::challenge_mut(account, index)?.consumed = true;
-            // Each value moves to its enabled field in the clear, to be sealed again
-            // for that field: a sealed value opens only in the field it was sealed for.
-            match pending {
-                PendingMethod::Authenticator { secret, config, .. } => {
-                    account.authenticator = Some(AuthenticatorMethod {
-                        secret: Vault::new(secret.into_plain()?),
-                        config,
-                        enabled_at: now,
-                        last_step: proof.step,
-                    });
+            let method = Self::on_challenge(account, token, now, |account, challenge| {
+                let method = confirm_pending(&challenge.task)?.method();
+                if account.is_enabled(method) {
+                    return Err(Error::MfaAlreadyEnabled { method });
                 }
-                PendingMethod::Email(to) => {
-                    account.email = Some(OobMethod {
-                        to: Vault::new(to.into_plain()?),
-                        enabled_at: now,
-                    })
-                }
-                PendingMethod::Sms(to) => {
-                    account.sms = Some(OobMethod {
-                        to: Vault::new(to.into_plain()?),
-                        enabled_at: now,
-                    })
-                }
-            }
+                let proof = self.check_code(account, challenge, code, now, events)?;
+                challenge.consumed = true;
+                enable(account, confirm_pending(&challenge.task)?, proof.step, now)?;
+                Ok(method)
+            })?;
             events.push(Event::MethodEnabled { method });
             let mut backup_codes = None;
             if account.default_method.is_none() {
@@ -297,26 +268,6 @@ impl Mfa {
                 backup_codes,
             })
         })
-    }
-
-    /// The live enrolment `token` stands for, and its pending method, if it is at the
-    /// stage wanted: the step-up (`confirming == false`; past it, the step-up is
-    /// complete) or the confirmation (before it, a step-up is required).
-    fn setup_stage(
-        account: &Account,
-        token: &SetupToken,
-        now: u64,
-        confirming: bool,
-    ) -> Result<(usize, PendingMethod), Error> {
-        let index = Self::locate(account, token, now)?;
-        match &Self::challenge(account, index)?.task {
-            Task::Setup {
-                confirming: stage,
-                pending,
-            } if *stage == confirming => Ok((index, (**pending).clone())),
-            _ if confirming => Err(Error::StepUpRequired),
-            _ => Err(Error::StepUpComplete),
-        }
     }
 
     /// What to show for a pending authenticator: its secret, `otpauth://` URI and
@@ -365,4 +316,55 @@ impl Mfa {
         let (oob, delivery) = self.send_code(account, channel, &to, expires_by, rng, now)?;
         Ok((Factor::Oob(oob), SetupMaterial::Oob(delivery)))
     }
+}
+
+/// The method an enrolment enrols, while it waits for its step-up.
+fn step_up_pending(task: &Task) -> Result<&PendingMethod, Error> {
+    match task {
+        Task::SetupStepUp(pending) => Ok(pending),
+        _ => Err(Error::StepUpComplete),
+    }
+}
+
+/// The method an enrolment enrols, once it waits for the method's own code.
+fn confirm_pending(task: &Task) -> Result<&PendingMethod, Error> {
+    match task {
+        Task::SetupConfirm(pending) => Ok(pending),
+        _ => Err(Error::StepUpRequired),
+    }
+}
+
+/// Turns `pending`, just confirmed at `now` (with the app's time `step`), into an
+/// enabled method. Each value is copied to its enabled field in the clear, to be
+/// sealed again for that field: a sealed value opens only in the field it was
+/// sealed for.
+fn enable(
+    account: &mut Account,
+    pending: &PendingMethod,
+    step: Option<u64>,
+    now: u64,
+) -> Result<(), Error> {
+    match pending {
+        PendingMethod::Authenticator { secret, config, .. } => {
+            account.authenticator = Some(AuthenticatorMethod {
+                secret: Vault::new(secret.plain()?.clone()),
+                config: *config,
+                enabled_at: now,
+                last_step: step,
+            });
+        }
+        PendingMethod::Email(to) => {
+            account.email = Some(OobMethod {
+                to: Vault::new(to.plain()?.clone()),
+                enabled_at: now,
+            });
+        }
+        PendingMethod::Sms(to) => {
+            account.sms = Some(OobMethod {
+                to: Vault::new(to.plain()?.clone()),
+                enabled_at: now,
+            });
+        }
+    }
+    Ok(())
 }

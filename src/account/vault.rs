@@ -66,11 +66,6 @@ impl<T: Sealable> Vault<T> {
         self.plain.as_ref().ok_or(Error::SealedValueInvalid)
     }
 
-    /// The plain value, moved out (to seal it again for another field).
-    pub(crate) fn into_plain(self) -> Result<T, Error> {
-        self.plain.ok_or(Error::SealedValueInvalid)
-    }
-
     /// Opens the sealed form, if the plain one is not at hand yet.
     pub(crate) fn open(
         &mut self,

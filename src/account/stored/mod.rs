@@ -25,6 +25,8 @@ use alloc::vec::Vec;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod challenge;
+
 use super::challenge::Challenge;
 use super::record::{Account, AuthenticatorMethod, OobMethod};
 use super::record_check;
@@ -73,6 +75,7 @@ struct WrittenV1<'a> {
     backup_codes: Option<&'a BackupCodeSet>,
     throttle: Throttle,
     sends: SendBudget,
+    #[serde(serialize_with = "challenge::serialize")]
     challenges: &'a [Challenge],
 }
 
@@ -96,6 +99,7 @@ struct StoredV1 {
     backup_codes: Option<BackupCodeSet>,
     throttle: Throttle,
     sends: SendBudget,
+    #[serde(deserialize_with = "challenge::deserialize")]
     challenges: Vec<Challenge>,
 }
 

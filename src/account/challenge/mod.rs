@@ -1,23 +1,37 @@
-//! A live challenge as the account record stores it: the token's hash, what it is
-//! for, which code it expects now, and its own clock and attempt count.
+//! Challenges, all in one place: what a live challenge is (the token's hash, what
+//! it is for, which code it expects now, its own clock and attempt count), and every
+//! operation on one. The flows (`login`, `setup`, `disable`, `regenerate`) only
+//! decide what a challenge is for and what success does.
+//!
+//! | file | what it does |
+//! |---|---|
+//! | `open.rs` | opens a challenge, sending its code or withholding it |
+//! | `locate.rs` | finds the challenge a token stands for, in constant time |
+//! | `check.rs` | checks a code against it: the one place a guess is counted |
+//! | `switch.rs` | moves it to another enabled method |
+//! | `resend.rs` | sends its email / SMS code again |
+
+mod check;
+mod locate;
+mod open;
+mod resend;
+mod switch;
 
 use alloc::boxed::Box;
 use alloc::string::String;
 
-use subtle::ConstantTimeEq;
-
 use super::token::TokenId;
 use super::vault::Vault;
-use crate::ct::{FirstMatch, Outcome, Verdict};
 use crate::method::{Method, Purpose};
 use crate::oob::{OobChallenge, OobChannel};
 use crate::otp::TotpConfig;
 use crate::secret::Secret;
 
+pub use check::VerifiedWith;
+pub use open::PendingChallenge;
+
 /// The code a challenge checks next.
 #[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub(crate) enum Factor {
     /// A code from the authenticator app (the enrolled one, or the pending one while
     /// a setup is being confirmed).
@@ -41,11 +55,6 @@ impl Factor {
 
 /// A method being enrolled, not yet confirmed.
 #[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(rename_all = "lowercase", deny_unknown_fields)
-)]
 pub(crate) enum PendingMethod {
     /// A new authenticator secret, shown to the user, awaiting its first code.
     Authenticator {
@@ -84,29 +93,22 @@ pub enum DisableScope {
     Everything,
 }
 
-/// What completing the challenge does.
+/// What completing the challenge does. An enrolment is in one of two stages, each
+/// its own variant: which code is wanted, whether a backup code may stand in for it
+/// and whether the replay guard moves all follow from the variant, never from a flag.
 #[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(rename_all = "lowercase", deny_unknown_fields)
-)]
-// At most four challenges live in a record; boxing the enrolment's pending
-// method would add an allocation to every one for a few hundred bytes.
-#[allow(clippy::large_enum_variant)]
 pub(crate) enum Task {
     /// Sign the user in.
     Login,
-    /// Enrol `pending`. While `confirming` is false, the challenge first wants a code
-    /// from an enabled method (the step-up); then the factor is the new method.
-    Setup {
-        /// The method being enrolled. Boxed: it is most of a challenge's size
-        /// (a new secret's buffer, addresses), and a record's challenges are moved
-        /// whole while it is decoded.
-        pending: Box<PendingMethod>,
-        /// Whether the step-up is done (or was not needed).
-        confirming: bool,
-    },
+    /// Enrol the pending method, once a code from a method already enabled (or a
+    /// backup code) proves the user: the step-up. Boxed: the pending method is most
+    /// of a challenge's size (a new secret's buffer, addresses), and a record's
+    /// challenges are moved whole while it is decoded.
+    SetupStepUp(Box<PendingMethod>),
+    /// Enrol the pending method with its own first code: the app's, or the one sent
+    /// to the new address. No backup code, no switching, and the enabled
+    /// authenticator's replay guard does not move.
+    SetupConfirm(Box<PendingMethod>),
     /// Turn methods off.
     Disable(DisableScope),
     /// Replace the backup codes.
@@ -121,33 +123,54 @@ impl Task {
     pub(crate) const fn purpose(&self) -> Purpose {
         match self {
             Task::Login => Purpose::Login,
-            Task::Setup { .. } => Purpose::Setup,
+            Task::SetupStepUp(_) | Task::SetupConfirm(_) => Purpose::Setup,
             Task::Disable(_) => Purpose::Disable,
             Task::Regenerate => Purpose::RegenerateBackupCodes,
             Task::Expired(purpose) => *purpose,
         }
     }
 
-    /// Whether the factor is the method being enrolled (so a backup code cannot
-    /// stand in for it, and the method cannot be switched).
-    pub(crate) const fn confirming_setup(&self) -> bool {
-        matches!(
-            self,
-            Task::Setup {
-                confirming: true,
-                ..
-            }
-        )
+    /// The method being enrolled, at either stage.
+    pub(crate) fn pending(&self) -> Option<&PendingMethod> {
+        match self {
+            Task::SetupStepUp(pending) | Task::SetupConfirm(pending) => Some(pending),
+            _ => None,
+        }
+    }
+
+    /// The method being enrolled, to change (to open or seal its values).
+    pub(crate) fn pending_mut(&mut self) -> Option<&mut PendingMethod> {
+        match self {
+            Task::SetupStepUp(pending) | Task::SetupConfirm(pending) => Some(pending),
+            _ => None,
+        }
+    }
+
+    /// The method being enrolled when the code wanted is its own (the confirmation
+    /// stage); `None` when the code proves a method already enabled.
+    pub(crate) fn confirming(&self) -> Option<&PendingMethod> {
+        match self {
+            Task::SetupConfirm(pending) => Some(pending),
+            _ => None,
+        }
+    }
+
+    /// The step-up is done: the same enrolment now wants the new method's code. Any
+    /// other task is left as it is.
+    pub(crate) fn step_up_done(&mut self) {
+        if let Task::SetupStepUp(_) = self {
+            let Task::SetupStepUp(pending) = core::mem::replace(self, Task::Login) else {
+                return;
+            };
+            *self = Task::SetupConfirm(pending);
+        }
     }
 }
 
 /// One live challenge.
 #[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub(crate) struct Challenge {
     /// The token's hash, never the token.
-    #[cfg_attr(feature = "serde", serde(with = "crate::hex::array"))]
     pub(crate) id: TokenId,
     pub(crate) task: Task,
     pub(crate) factor: Factor,
@@ -189,26 +212,4 @@ impl Challenge {
             _ => None,
         }
     }
-}
-
-/// The position of the challenge whose id is `id`, comparing with every stored id in
-/// constant time (no early exit): which challenge matched, and whether any did, is
-/// decided after the last comparison.
-pub(crate) fn find(challenges: &[Challenge], id: &TokenId) -> Option<usize> {
-    let (verdict, index) = scan(challenges, id);
-    let index = core::hint::black_box(index);
-    match verdict.outcome() {
-        Outcome::Found => usize::try_from(index).ok(),
-        Outcome::Refused | Outcome::NoMatch => None,
-    }
-}
-
-/// Everything [`find`] does before it branches on the outcome: whether `id` matched
-/// a stored id and at which position (0 if none), not branched on.
-pub(crate) fn scan(challenges: &[Challenge], id: &TokenId) -> (Verdict, u64) {
-    let mut found = FirstMatch::new();
-    for (i, challenge) in (0u64..).zip(challenges) {
-        found.record(challenge.id.ct_eq(id), i);
-    }
-    (found.verdict_alone(), found.value_or(0))
 }

@@ -5,8 +5,12 @@ use rand_core::CryptoRng;
 use super::challenge::{PendingChallenge, Task, VerifiedWith};
 use super::change::Change;
 use super::mfa::Mfa;
+#[cfg(doc)]
+use super::prompt::Prompt;
 use super::record::Account;
 use super::token::{Login, LoginToken};
+#[cfg(doc)]
+use crate::error::Error;
 
 /// How sign-in continues after the first factor.
 #[derive(Debug)]

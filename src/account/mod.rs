@@ -22,8 +22,6 @@ mod mfa;
 mod policy;
 mod prompt;
 mod record;
-#[cfg(feature = "serde")]
-mod record_check;
 mod recovery;
 mod regenerate;
 mod sealing;

@@ -23,8 +23,6 @@ pub const MAX_STORED_TIME: u64 = 253_402_300_799;
 
 /// An enabled authenticator app: its secret and the last time step it accepted.
 #[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub(crate) struct AuthenticatorMethod {
     pub(crate) secret: Vault<Secret>,
     pub(crate) config: TotpConfig,
@@ -36,8 +34,6 @@ pub(crate) struct AuthenticatorMethod {
 
 /// An enabled email or SMS method: where codes go.
 #[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub(crate) struct OobMethod {
     pub(crate) to: Vault<String>,
     pub(crate) enabled_at: u64,

@@ -9,8 +9,6 @@ pub(crate) const SEND_WINDOW: u64 = 3_600;
 
 /// Consecutive failures across every method and challenge of one account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub(crate) struct Throttle {
     /// Consecutive failures since the last success.
     pub(crate) failures: u32,
@@ -117,8 +115,6 @@ impl Throttle {
 
 /// How many email / SMS codes the account was sent in the current hour.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub(crate) struct SendBudget {
     /// When the current window began, Unix seconds.
     pub(crate) since: u64,

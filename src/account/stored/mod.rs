@@ -26,15 +26,19 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod challenge;
+mod check;
+mod methods;
+mod throttle;
+mod vault;
 
 use super::challenge::Challenge;
-use super::record::{Account, AuthenticatorMethod, OobMethod};
-use super::record_check;
-use super::throttle::{SendBudget, Throttle};
+use super::record::Account;
 use crate::backup::BackupCodeSet;
 use crate::error::{Error, RecordError};
 use crate::method::Method;
 use crate::seal::RecordId;
+use methods::{AuthenticatorV1, OobMethodV1};
+use throttle::{SendsV1, ThrottleV1};
 
 /// A record's id as 32 hex digits.
 mod record_id {
@@ -66,15 +70,15 @@ struct WrittenV1<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     default: Option<Method>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    authenticator: Option<&'a AuthenticatorMethod>,
+    authenticator: Option<AuthenticatorV1<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<&'a OobMethod>,
+    email: Option<OobMethodV1<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    sms: Option<&'a OobMethod>,
+    sms: Option<OobMethodV1<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     backup_codes: Option<&'a BackupCodeSet>,
-    throttle: Throttle,
-    sends: SendBudget,
+    throttle: ThrottleV1,
+    sends: SendsV1,
     #[serde(serialize_with = "challenge::serialize")]
     challenges: &'a [Challenge],
 }
@@ -90,15 +94,15 @@ struct StoredV1 {
     #[serde(default)]
     default: Option<Method>,
     #[serde(default)]
-    authenticator: Option<AuthenticatorMethod>,
+    authenticator: Option<AuthenticatorV1<'static>>,
     #[serde(default)]
-    email: Option<OobMethod>,
+    email: Option<OobMethodV1<'static>>,
     #[serde(default)]
-    sms: Option<OobMethod>,
+    sms: Option<OobMethodV1<'static>>,
     #[serde(default)]
     backup_codes: Option<BackupCodeSet>,
-    throttle: Throttle,
-    sends: SendBudget,
+    throttle: ThrottleV1,
+    sends: SendsV1,
     #[serde(deserialize_with = "challenge::deserialize")]
     challenges: Vec<Challenge>,
 }
@@ -155,16 +159,16 @@ impl TryFrom<StoredAccount> for Account {
             version: s.version,
             id: s.id,
             default_method: s.default,
-            authenticator: s.authenticator,
-            email: s.email,
-            sms: s.sms,
+            authenticator: s.authenticator.map(Into::into),
+            email: s.email.map(Into::into),
+            sms: s.sms.map(Into::into),
             backup_codes: s.backup_codes,
-            throttle: s.throttle,
-            sends: s.sends,
+            throttle: s.throttle.into(),
+            sends: s.sends.into(),
             challenges: s.challenges,
             dirty: false,
         };
-        record_check::check(&account, sealed)?;
+        check::check(&account, sealed)?;
         Ok(account)
     }
 }
@@ -182,12 +186,12 @@ impl Serialize for Account {
             version: self.version,
             id: self.id,
             default: self.default_method,
-            authenticator: self.authenticator.as_ref(),
-            email: self.email.as_ref(),
-            sms: self.sms.as_ref(),
+            authenticator: self.authenticator.as_ref().map(Into::into),
+            email: self.email.as_ref().map(Into::into),
+            sms: self.sms.as_ref().map(Into::into),
             backup_codes: self.backup_codes.as_ref(),
-            throttle: self.throttle,
-            sends: self.sends,
+            throttle: self.throttle.into(),
+            sends: self.sends.into(),
             challenges: &self.challenges,
         }
         .serialize(serializer)

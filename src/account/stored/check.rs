@@ -2,9 +2,9 @@
 //! writes. Stored data is hostile (a restored backup, an edited row), so a record
 //! that contradicts itself is refused before any operation can act on it.
 
-use super::challenge::{Challenge, Factor, PendingMethod, Task};
-use super::destination;
-use super::record::{Account, MAX_STORED_TIME};
+use crate::account::challenge::{Challenge, Factor, PendingMethod, Task};
+use crate::account::destination;
+use crate::account::record::{Account, MAX_STORED_TIME};
 use crate::error::RecordError;
 use crate::method::{Method, Purpose};
 

@@ -10,8 +10,9 @@
 //! than half-trusted.
 
 use alloc::vec::Vec;
+use core::fmt;
 
-use serde::de::Error as _;
+use serde::de::{Error as _, SeqAccess, Visitor};
 use serde::ser::SerializeStruct as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -53,7 +54,37 @@ struct Repr {
     length: u8,
     #[serde(with = "crate::hex::array")]
     salt: [u8; SALT_LEN],
+    #[serde(deserialize_with = "codes")]
     codes: Vec<StoredCode>,
+}
+
+/// Reads the codes into one allocation, refusing more than a set may hold as soon
+/// as the list runs past it (stored data is hostile: a list of a million is not
+/// read whole first).
+fn codes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<StoredCode>, D::Error> {
+    struct Codes;
+    impl<'de> Visitor<'de> for Codes {
+        type Value = Vec<StoredCode>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of stored backup codes")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let most = usize::from(MAX_BACKUP_CODE_COUNT);
+            let mut codes = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(most));
+            while let Some(code) = seq.next_element()? {
+                if codes.len() == most {
+                    return Err(A::Error::custom(Error::from(ConfigError::Policy(
+                        PolicyField::BackupCodeCount,
+                    ))));
+                }
+                codes.push(code);
+            }
+            Ok(codes)
+        }
+    }
+    d.deserialize_seq(Codes)
 }
 
 impl Repr {

@@ -32,3 +32,22 @@ fn algorithm_uses_uri_names() {
     }
     assert!(serde_json::from_str::<Algorithm>("\"MD5\"").is_err());
 }
+
+/// A stored configuration reads back with every field it was written with, none
+/// reset to its default.
+#[test]
+fn a_stored_totp_configuration_keeps_every_field() {
+    use mfa_core::{TotpConfig, Window};
+    let config = TotpConfig::default()
+        .with_algorithm(Algorithm::Sha512)
+        .with_digits(8)
+        .unwrap()
+        .with_period(45)
+        .unwrap()
+        .with_t0(17)
+        .with_window(Window::new(2, 3).unwrap());
+    let json = serde_json::to_string(&config).unwrap();
+    let back: TotpConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, config);
+    assert_ne!(back, TotpConfig::default());
+}

@@ -1,9 +1,8 @@
 //! Contracts of the account and out-of-band layers that no flow test pinned down:
 //! the policy accessors and the bounds of `MfaPolicy::with_challenges`, the masked
 //! hint of a delivery, when a prompt accepts backup codes, the redacted `Debug` of an
-//! authenticator enrolment, when a method was enabled, challenge-token equality, and
-//! the limits an `OobChallenge` copies from its policy. Each was a mutant that
-//! survived `cargo mutants` (docs/mutants.md).
+//! authenticator enrolment, when a method was enabled, and challenge-token equality.
+//! Each was a mutant that survived `cargo mutants` (docs/mutants.md).
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use mfa_core::account::{
@@ -11,10 +10,7 @@ use mfa_core::account::{
     SetupNext, ThrottlePolicy, TotpEnrollment,
 };
 use mfa_core::error::{ConfigError, PolicyField};
-use mfa_core::{
-    Account, Method, MethodSetup, Mfa, MfaPolicy, OobChallenge, OobChannel, OobPolicy, Secret,
-    ServerKey, TotpConfig,
-};
+use mfa_core::{Account, Method, MethodSetup, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -318,35 +314,4 @@ fn challenge_tokens_are_equal_only_with_the_same_bytes() {
     assert_ne!(first, second);
     let text = second.to_text().expose_secret().to_owned();
     assert_eq!(LoginToken::parse(&text).unwrap(), second);
-}
-
-// OobChallenge.
-
-#[test]
-fn an_oob_challenge_reports_the_limits_it_was_issued_with() {
-    let policy = OobPolicy::new(8, 900, 7, 45, 4).unwrap();
-    let mut rng = StdRng::seed_from_u64(7);
-    let (_code, challenge) =
-        OobChallenge::issue(OobChannel::Sms, &policy, &key(), &mut rng, T0).unwrap();
-    assert_eq!(
-        (challenge.max_attempts(), challenge.attempts_left()),
-        (7, 7)
-    );
-    assert_eq!((challenge.max_resends(), challenge.resends_used()), (4, 0));
-    assert_eq!(challenge.lifetime(), 900);
-    assert_eq!(challenge.expires_at(), T0 + challenge.lifetime());
-    assert_eq!(challenge.resend_cooldown(), 45);
-    assert_eq!(challenge.next_resend_at(), Some(T0 + 45));
-    // The defaults are copied the same way.
-    let (_code, default) =
-        OobChallenge::issue(OobChannel::Email, &OobPolicy::DEFAULT, &key(), &mut rng, T0).unwrap();
-    assert_eq!(
-        (
-            default.max_attempts(),
-            default.max_resends(),
-            default.lifetime(),
-            default.resend_cooldown()
-        ),
-        (5, 3, 600, 60)
-    );
 }

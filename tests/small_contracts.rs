@@ -5,8 +5,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use mfa_core::account::{Purpose, ThrottlePolicy};
-use mfa_core::compat::CompatibilityReport;
-use mfa_core::{Error, ServerKey, TotpConfig};
+use mfa_core::{Error, ServerKey};
 
 #[test]
 fn server_keys_are_equal_only_with_the_same_id_and_bytes() {
@@ -50,13 +49,6 @@ fn caller_and_data_errors_are_not_the_users() {
     assert!(Error::InvalidCode.is_user_error());
     assert!(!Error::RngFailure.is_user_error());
     assert!(!Error::UnsupportedSchema { version: 9 }.is_user_error());
-}
-
-#[test]
-fn a_report_on_settings_apps_ignore_is_not_empty() {
-    let report = CompatibilityReport::for_totp(&TotpConfig::default().with_digits(8).unwrap());
-    assert!(!report.is_empty());
-    assert!(CompatibilityReport::for_totp(&TotpConfig::default()).is_empty());
 }
 
 #[cfg(feature = "serde")]

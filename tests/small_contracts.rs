@@ -51,13 +51,6 @@ fn caller_and_data_errors_are_not_the_users() {
     assert!(!Error::UnsupportedSchema { version: 9 }.is_user_error());
 }
 
-#[cfg(feature = "serde")]
-#[test]
-fn a_secret_of_the_wrong_json_type_names_what_was_expected() {
-    let error = serde_json::from_str::<mfa_core::Secret>("42").unwrap_err();
-    assert!(error.to_string().contains("a base32 secret"), "{error}");
-}
-
 #[test]
 fn a_lookup_digest_is_an_hkdf_subkey_hmac_separated_by_context_key_and_data() {
     use hmac::{Hmac, KeyInit, Mac};

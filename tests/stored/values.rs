@@ -1,11 +1,5 @@
-//! Serialised forms (feature `serde`): secrets as base32 text, algorithms by URI name.
-#![cfg(feature = "serde")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
+//! Serialised values: secrets as base32 text, algorithms by URI name, and TOTP
+//! configurations with every field.
 
 use mfa_core::{Algorithm, Secret};
 
@@ -50,4 +44,12 @@ fn a_stored_totp_configuration_keeps_every_field() {
     let back: TotpConfig = serde_json::from_str(&json).unwrap();
     assert_eq!(back, config);
     assert_ne!(back, TotpConfig::default());
+}
+
+/// Loading a secret from the wrong JSON type says what was expected, so a corrupt
+/// record is reported by what it lacks.
+#[test]
+fn a_secret_of_the_wrong_json_type_names_what_was_expected() {
+    let error = serde_json::from_str::<Secret>("42").unwrap_err();
+    assert!(error.to_string().contains("a base32 secret"), "{error}");
 }

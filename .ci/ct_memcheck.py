@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs examples/ct_memcheck under valgrind's memcheck and judges what it reports.
+"""Runs ct_memcheck (ct/src/bin/ct_memcheck.rs) under valgrind's memcheck and judges
+what it reports.
 
 Every secret in that program is marked undefined, so memcheck reports each branch
 and each memory address that depends on one. Each report is charged to the
@@ -12,6 +13,10 @@ The positive control runs first: `--leaky` compares two secrets with `==`, and
 memcheck must report it, or this check could not fail at all.
 
 usage: ct_memcheck.py BINARY DECLASSIFIED_LIST
+
+BINARY is the built ct_memcheck: .ci/ct-memcheck builds it with
+`cargo build --profile ct-memcheck -p mfa-ct --bin ct_memcheck` and passes
+target/ct-memcheck/ct_memcheck (under $CARGO_TARGET_DIR when that is set).
 """
 
 import collections

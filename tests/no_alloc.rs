@@ -1,13 +1,22 @@
-//! Generation and verification never touch the heap: a counting global allocator
-//! sees zero allocations across them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Generating and verifying OTP codes and consuming backup codes never touch the
+//! heap: a counting global allocator, installed for this whole test binary, sees zero
+//! allocations across them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;
 use counting_alloc::allocations_in;
 use std::fmt::Write as _;
 
-use mfa_core::{Algorithm, HotpConfig, Secret, TotpConfig, Window};
+use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
+use mfa_core::{Algorithm, Error, HotpConfig, Secret, ServerKey, TotpConfig, Window};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 
 /// A fixed buffer to format into, so formatting itself is checked for allocations.
 #[derive(Default)]
@@ -64,4 +73,45 @@ fn generate_and_verify_do_not_allocate() {
             assert_eq!(n, 0, "{algorithm:?} with a {key_len}-byte key allocated");
         }
     }
+}
+
+const NOW: u64 = 1_767_225_600;
+
+fn key(id: u32) -> ServerKey {
+    ServerKey::new(id, &[0x42; 32]).unwrap()
+}
+
+/// A set under `key(1)` and its codes as shown.
+fn generate(policy: &BackupCodePolicy, seed: u64) -> (Vec<String>, BackupCodeSet) {
+    let (plain, set) = BackupCodeSet::generate(policy, &key(1), &mut StdRng::seed_from_u64(seed));
+    (plain.expose_secret().map(String::from).collect(), set)
+}
+
+#[test]
+fn consume_never_allocates() {
+    let (codes, mut set) = generate(&BackupCodePolicy::new(32, 32, 4).unwrap(), 7);
+    let (other, _) = generate(&BackupCodePolicy::new(32, 32, 4).unwrap(), 8);
+    let mismatched = key(9);
+    let k = key(1);
+    let lower = codes[1].to_lowercase();
+    let (n, results) = allocations_in(|| {
+        [
+            set.consume(&codes[0], &k, NOW).map(|u| u.remaining()),
+            set.consume(&codes[0], &k, NOW).map(|u| u.remaining()),
+            set.consume(&lower, &k, NOW).map(|u| u.remaining()),
+            set.consume(&other[0], &k, NOW).map(|u| u.remaining()),
+            set.consume("not a code", &k, NOW).map(|u| u.remaining()),
+            set.consume("", &k, NOW).map(|u| u.remaining()),
+            set.consume(&codes[2], &mismatched, NOW)
+                .map(|u| u.remaining()),
+        ]
+    });
+    assert_eq!(n, 0, "consume allocated");
+    assert_eq!(results[0], Ok(31));
+    assert_eq!(results[1], Err(Error::BackupCodeUsed));
+    assert_eq!(results[2], Ok(30));
+    assert_eq!(results[3], Err(Error::InvalidCode));
+    assert!(matches!(results[4], Err(Error::MalformedBackupCode(_))));
+    let (n, remaining) = allocations_in(|| (set.remaining(), set.usage().flatten().count()));
+    assert_eq!((n, remaining), (0, (30, 2)));
 }

@@ -1,6 +1,9 @@
 //! The hidden `timing-probe` hooks report the same outcome as the public calls they
-//! stop short of, so the dudect example's verdict-stage measurements time the real
-//! decision. Only built with `--features timing-probe`.
+//! stop short of, so the verdict-stage measurements of the dudect harness
+//! (`ct/src/bin/constant_time.rs`) time the real decision. Only built with
+//! `--features timing-probe`; kept here rather than in `ct/` so that `cargo test
+//! --all-features` and `cargo mutants` (which runs this package's tests) check the
+//! hooks in `src/`.
 #![cfg(feature = "timing-probe")]
 #![allow(clippy::unwrap_used, missing_docs)]
 

@@ -6,7 +6,7 @@ use std::fmt::Debug;
 use mfa_core::account::{
     ChallengeToken, Delivery, Disable, DisableScope, DisableToken, Disabled, LockState, Login,
     LoginToken, PendingChallenge, Prompt, Regenerate, SetupConfirmed, SetupMaterial, SetupStarted,
-    SetupToken, TokenPurpose, VerifiedWith,
+    SetupToken, TokenPurpose, TotpEnrollment, VerifiedWith,
 };
 use mfa_core::{
     Account, Error, Event, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, Outcome,
@@ -149,6 +149,15 @@ impl Fx {
 
     /// Enrols a method end to end (stepping up with the default method if needed).
     pub(crate) fn enable(&mut self, setup: MethodSetup<'_>) -> Outcome<SetupConfirmed> {
+        self.enable_showing(setup).1
+    }
+
+    /// `enable`, with what the user was shown: the app's secret, or where the code
+    /// was sent.
+    pub(crate) fn enable_showing(
+        &mut self,
+        setup: MethodSetup<'_>,
+    ) -> (SetupMaterial, Outcome<SetupConfirmed>) {
         self.now += 30;
         let started = self.setup(setup).val();
         let material = match started.next {
@@ -158,7 +167,7 @@ impl Fx {
                 self.step_up(&started.token, &code).val()
             }
         };
-        let code = match material {
+        let code = match &material {
             SetupMaterial::Authenticator(e) => {
                 self.app = Some(e.secret().clone());
                 self.totp_at(self.now)
@@ -169,7 +178,15 @@ impl Fx {
         if let Some(plain) = &out.result.as_ref().unwrap().backup_codes {
             self.backup = codes(plain);
         }
-        out
+        (material, out)
+    }
+
+    /// Starts enrolling a first authenticator: what the user is shown.
+    pub(crate) fn first_authenticator(&mut self) -> TotpEnrollment {
+        match self.setup(APP).val().next {
+            SetupNext::Confirm(SetupMaterial::Authenticator(enrolment)) => enrolment,
+            _ => panic!("a first authenticator shows its secret"),
+        }
     }
 
     pub(crate) fn login(&mut self) -> PendingChallenge<Login> {

@@ -2,7 +2,7 @@
 
 use mfa_core::Method::{Authenticator as Totp, Email, Sms};
 use mfa_core::OobChannel::{Email as ByEmail, Sms as BySms};
-use mfa_core::account::VerifiedWith;
+use mfa_core::account::{SetupMaterial, VerifiedWith};
 use mfa_core::{Error, Event, LoginStart, Method, SetupNext};
 
 use crate::fixture::{APP, EMAIL, Fx, MAIL, PHONE, Read, TEXT, by, is, used};
@@ -123,4 +123,60 @@ fn switching_to_a_method_that_is_not_enabled_is_refused() {
     assert!(fx.step_up(&started.token, &code).result.is_ok());
     let err = fx.switch(&started.token, Email).fail();
     assert_eq!(err, Error::InvalidMethod);
+}
+
+/// Where a code went is shown masked for its channel, at setup and at sign-in
+/// alike: the delivery's hint and the prompt's agree.
+#[test]
+fn a_delivery_hint_is_the_destination_masked_for_its_channel() {
+    let mut fx = Fx::new();
+    let (SetupMaterial::Oob(mail), confirmed) = fx.enable_showing(MAIL) else {
+        panic!("email setup sends a code");
+    };
+    assert!(confirmed.result.is_ok());
+    assert_eq!(mail.hint(), "j•••@example.com");
+    let (SetupMaterial::Oob(text), confirmed) = fx.enable_showing(TEXT) else {
+        panic!("SMS setup sends a code");
+    };
+    assert!(confirmed.result.is_ok());
+    assert_eq!(text.hint(), "•••• 0134");
+    // The sign-in prompt's delivery agrees with the prompt's own hint.
+    fx.now += 60;
+    let login = fx.login();
+    let delivery = login.prompt.delivery().unwrap();
+    assert_eq!(delivery.hint(), "j•••@example.com");
+    assert_eq!(Some(&*delivery.hint()), login.prompt.hint());
+}
+
+/// A sign-in prompt offers backup codes when the account holds a set.
+#[test]
+fn a_prompt_accepts_backup_codes_when_the_account_has_a_set() {
+    let mut fx = Fx::new();
+    assert!(fx.enable(MAIL).result.is_ok());
+    assert_eq!(fx.acct.backup_codes_remaining(), Some(10));
+    fx.now += 60;
+    assert!(fx.login().prompt.backup_codes_accepted());
+}
+
+/// A record stored without a backup-code set (loading accepts one) has nothing a
+/// backup code could be checked against, and its prompts say so.
+#[cfg(feature = "serde")]
+#[test]
+fn a_prompt_refuses_backup_codes_when_the_account_has_no_set() {
+    let mut fx = Fx::new();
+    assert!(fx.enable(MAIL).result.is_ok());
+    let mut record = serde_json::to_value(&fx.acct).unwrap();
+    assert!(
+        record
+            .as_object_mut()
+            .unwrap()
+            .remove("backup_codes")
+            .is_some()
+    );
+    fx.acct = serde_json::from_value(record).unwrap();
+    assert_eq!(fx.acct.backup_codes_remaining(), None);
+    fx.now += 60;
+    let login = fx.login();
+    assert!(!login.prompt.backup_codes_accepted(), "{:?}", login.prompt);
+    assert_eq!(login.prompt.method(), Method::Email);
 }

@@ -1,8 +1,8 @@
 //! Redaction: `Debug` output never shows secrets.
 
 use mfa_core::Method::Sms;
-use mfa_core::SetupNext;
 use mfa_core::account::SetupMaterial;
+use mfa_core::{MfaPolicy, SetupNext, TotpConfig};
 
 use crate::fixture::{APP, Fx, MAIL, Read, TEXT, codes};
 
@@ -51,4 +51,26 @@ fn debug_output_never_shows_secrets_codes_or_full_destinations() {
     }
     assert!(all[0].contains("[redacted]"));
     assert!(all[3].contains("[redacted]"));
+}
+
+/// An authenticator enrolment's `Debug` shows its settings and compatibility
+/// report, so it can be logged, but never the secret or the URI that carries it.
+#[test]
+fn an_enrolment_debugs_its_settings_but_never_its_secret_or_uri() {
+    let eight = TotpConfig::default().with_digits(8).unwrap();
+    let mut fx = Fx::with(MfaPolicy::default().with_totp(eight));
+    let enrolment = fx.first_authenticator();
+    let shown = format!("{enrolment:?}");
+    assert!(shown.starts_with("TotpEnrollment"), "{shown}");
+    for field in ["secret", "uri", "compatibility", "[redacted]"] {
+        assert!(shown.contains(field), "{field:?} missing in {shown}");
+    }
+    // The compatibility report is shown as the report itself shows it.
+    let report = format!("{:?}", enrolment.compatibility());
+    assert!(shown.contains(&report), "{report} missing in {shown}");
+    let secret = enrolment.secret().to_base32().expose_secret().to_owned();
+    let uri = enrolment.uri().expose_secret().to_owned();
+    for hidden in [&*secret, &uri, "otpauth", &secret[..8]] {
+        assert!(!shown.contains(hidden), "{hidden:?} in {shown}");
+    }
 }

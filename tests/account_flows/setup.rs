@@ -1,13 +1,12 @@
-//! Setup (004 "Initiate / Verify MFA Setup", 003 "Confirm MFA enrollment") and
-//! the purpose-typed challenge tokens.
+//! Setup (004 "Initiate / Verify MFA Setup", 003 "Confirm MFA enrollment").
 
 use mfa_core::Method::{Authenticator as Totp, Email, Sms};
 use mfa_core::OobChannel::{Email as ByEmail, Sms as BySms};
-use mfa_core::account::{DisableToken, LoginToken, Purpose, SetupMaterial, SetupToken};
+use mfa_core::account::{SetupMaterial, SetupToken};
 use mfa_core::error::CodeFormatError;
-use mfa_core::{Error, Event, MethodSetup, MfaPolicy, SetupNext};
+use mfa_core::{Error, Event, Method, MethodSetup, MfaPolicy, SetupNext};
 
-use crate::fixture::{APP, EMAIL, Fx, MAIL, PHONE, Read, T0, TEXT, by, codes, is, on, other, used};
+use crate::fixture::{APP, EMAIL, Fx, MAIL, PHONE, Read, T0, TEXT, codes, is, on, other, used};
 
 #[test]
 fn authenticator_setup_confirms_with_the_app_and_returns_backup_codes() {
@@ -211,44 +210,6 @@ fn confirm_refuses_wrong_malformed_unknown_consumed_and_expired() {
     assert!(fx.confirm(&again.token, "000000").result.is_err());
 }
 
-#[test]
-fn tokens_are_typed_by_purpose() {
-    let mut fx = Fx::enabled(&[APP]);
-    let login = fx.login();
-    let text = login.token.to_text();
-    let text = text.expose_secret();
-    assert!(text.starts_with("login_"), "{text}");
-    assert_eq!(text.len(), 6 + 32);
-    let (expected, found) = (Purpose::Setup, Purpose::Login);
-    let err = SetupToken::parse(text).unwrap_err();
-    is(
-        err,
-        Error::WrongPurpose { expected, found },
-        "mfa_wrong_purpose",
-    );
-    let err = DisableToken::parse(text).unwrap_err();
-    assert!(matches!(err, Error::WrongPurpose { .. }));
-    let hex31 = format!("login_{}", "0".repeat(31));
-    for junk in ["", "login", "login_", "login_xyz", "fax_00", &hex31] {
-        let err = LoginToken::parse(junk).unwrap_err();
-        assert_eq!(err, Error::ChallengeInvalid, "{junk}");
-    }
-    let back = LoginToken::parse(&format!(" {text}\n")).unwrap();
-    assert!(back == login.token);
-    // Only whitespace may follow the 32 digits.
-    for junk in [
-        format!("{text}0"),
-        format!("{text} x"),
-        format!("{text}\u{e9}"),
-    ] {
-        let err = LoginToken::parse(&junk).unwrap_err();
-        assert_eq!(err, Error::ChallengeInvalid, "{junk}");
-    }
-    assert!(fx.acct.challenge_keys().any(|k| k == back.lookup_key()));
-    let code = fx.next_totp();
-    assert_eq!(fx.verify(&back, &code).val(), by(Totp));
-}
-
 /// A request refused for what it asks spends nothing: an account name the app
 /// cannot show is refused when the enrolment begins, before any step-up could
 /// spend a code on it; a step-up refused for the account's state (here, the hourly
@@ -279,4 +240,28 @@ fn a_refused_enrolment_spends_nothing() {
     assert!(matches!(err, Error::TooManyCodesSent { .. }), "{err:?}");
     assert_eq!(fx.acct.backup_codes_remaining(), Some(10));
     assert_eq!(fx.acct.failures(), failures);
+}
+
+/// `enabled_at` is when a method's setup was confirmed: none before, and kept as it
+/// was when other methods are enrolled later.
+#[test]
+fn enabled_at_is_when_each_method_was_confirmed_and_none_before() {
+    let mut fx = Fx::new();
+    for method in Method::ALL {
+        assert_eq!(fx.acct.enabled_at(method), None, "{method:?}");
+    }
+    // Off a step boundary, so a time rounded to its step would not pass.
+    fx.now += 7;
+    assert!(fx.enable(MAIL).result.is_ok());
+    let mail_at = fx.now;
+    fx.now += 90;
+    assert!(fx.enable(APP).result.is_ok());
+    let app_at = fx.now;
+    assert_eq!(fx.acct.enabled_at(Email), Some(mail_at));
+    assert_eq!(fx.acct.enabled_at(Totp), Some(app_at));
+    assert_eq!(fx.acct.enabled_at(Sms), None);
+    fx.now += 150;
+    assert!(fx.enable(TEXT).result.is_ok());
+    assert_eq!(fx.acct.enabled_at(Sms), Some(fx.now));
+    assert_eq!(fx.acct.enabled_at(Email), Some(mail_at), "unchanged");
 }

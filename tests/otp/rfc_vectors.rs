@@ -1,15 +1,9 @@
 //! RFC 4226 Appendix D and RFC 6238 Appendix B, read from `tests/data/` as data.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use mfa_core::{Algorithm, HotpConfig, Secret, TotpConfig, Window};
 
-const HOTP: &str = include_str!("data/rfc4226_hotp.txt");
-const TOTP: &str = include_str!("data/rfc6238_totp.txt");
+const HOTP: &str = include_str!("../data/rfc4226_hotp.txt");
+const TOTP: &str = include_str!("../data/rfc6238_totp.txt");
 
 fn rows(data: &str) -> impl Iterator<Item = Vec<&str>> {
     data.lines()
@@ -17,9 +11,10 @@ fn rows(data: &str) -> impl Iterator<Item = Vec<&str>> {
         .map(|l| l.split_whitespace().collect())
 }
 
-fn rfc6238_seed(algorithm: Algorithm) -> Secret {
-    let seed = b"1234567890123456789012345678901234567890123456789012345678901234";
-    Secret::from_bytes(&seed[..algorithm.output_len()]).unwrap()
+/// RFC 6238's secret for `algorithm`: the ASCII digits, as many bytes as its output.
+fn rfc6238_secret(algorithm: Algorithm) -> Secret {
+    let digits = b"1234567890123456789012345678901234567890123456789012345678901234";
+    Secret::from_bytes(&digits[..algorithm.output_len()]).unwrap()
 }
 
 #[test]
@@ -52,7 +47,7 @@ fn rfc6238_appendix_b_all_eighteen_rows() {
         let time: u64 = row[0].parse().unwrap();
         let step = u64::from_str_radix(row[1], 16).unwrap();
         let algorithm = Algorithm::from_name(row[3]).unwrap();
-        let secret = rfc6238_seed(algorithm);
+        let secret = rfc6238_secret(algorithm);
         let totp = TotpConfig::default()
             .with_algorithm(algorithm)
             .with_digits(8)

@@ -1,10 +1,5 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-//! Authenticator-app compatibility reports.
+//! Authenticator-app compatibility reports: which settings each app ignores, and how
+//! a report reads.
 
 use mfa_core::compat::{AuthenticatorApp, CompatibilityReport, CompatibilityWarning, Setting};
 use mfa_core::{Algorithm, HotpConfig, TotpConfig};
@@ -223,4 +218,13 @@ fn debug_shows_only_real_warnings() {
     let debug = format!("{report:?}");
     assert!(debug.contains("Period(60)"), "{debug}");
     assert!(!debug.contains("Digits"), "{debug}");
+}
+
+/// `is_empty` says whether there is anything to warn about: false for a setting apps
+/// ignore, true for the defaults, so a caller can skip showing an empty report.
+#[test]
+fn a_report_on_settings_apps_ignore_is_not_empty() {
+    let report = CompatibilityReport::for_totp(&TotpConfig::default().with_digits(8).unwrap());
+    assert!(!report.is_empty());
+    assert!(CompatibilityReport::for_totp(&TotpConfig::default()).is_empty());
 }

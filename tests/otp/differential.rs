@@ -2,15 +2,11 @@
 //! secrets, times, algorithms and digit counts give the same codes and the same
 //! accept/refuse decisions. totp-rs panics at 10 digits, so the comparison stops at 9;
 //! 10-digit codes are covered by the RFC 4226 full truncation values in `rfc_vectors`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
 
 use mfa_core::{Algorithm, Secret, TotpConfig};
 use proptest::prelude::*;
+
+use crate::proptest_regressions::beside_source;
 
 fn theirs(algorithm: Algorithm, digits: u8, period: u64, secret: &[u8]) -> totp_rs::Totp {
     let algorithm = match algorithm {
@@ -32,7 +28,7 @@ fn algorithms() -> impl Strategy<Value = Algorithm> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(3000))]
+    #![proptest_config(beside_source(ProptestConfig::with_cases(3000)))]
 
     #[test]
     fn same_codes_as_totp_rs(

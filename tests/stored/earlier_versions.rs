@@ -1,13 +1,6 @@
 //! Account records as earlier versions of the library stored them, kept as files:
 //! every one must load, write back as it was until an operation changes it, and
 //! work (sign in with the app's code and with a backup code).
-#![cfg(feature = "serde")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use std::path::PathBuf;
 
@@ -106,7 +99,7 @@ fn stages() -> Vec<(&'static str, Account, String, Vec<String>)> {
 
 /// Writes the fixtures of the schema version this build writes, named after it
 /// (run by hand when a version is introduced, never to change an existing file:
-/// `cargo test --all-features --test stored_fixtures -- --ignored`).
+/// `cargo test --all-features --test stored write_fixtures -- --ignored`).
 #[test]
 #[ignore = "writes the fixture files"]
 fn write_fixtures() {

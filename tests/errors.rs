@@ -1,9 +1,9 @@
-//! The `Display` text of the structured error details (`CodeFormatError`,
-//! `BackupCodeFormatError`, `SecretError`, `UriError`): every variant writes its own
-//! non-empty message naming what was wrong (the numbers, the position, the
-//! parameter), the wrapping `Error` repeats it, and no message ever echoes the
-//! submitted code, secret or URI. Each `fmt` was a mutant that survived
-//! `cargo mutants` (docs/mutants.md).
+//! Errors as a caller sees them. The `Display` text of the structured error details
+//! (`CodeFormatError`, `BackupCodeFormatError`, `SecretError`, `UriError`,
+//! `RecordError`): every variant writes its own non-empty message naming what was
+//! wrong (the numbers, the position, the parameter), the wrapping `Error` repeats
+//! it, and no message ever echoes the submitted code, secret or URI. And which
+//! errors answer the user rather than the caller.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::collections::HashSet;
@@ -270,4 +270,14 @@ fn record_errors_name_the_reason() {
     }
     assert_eq!(Error::SealedValueInvalid.code(), "sealed_value_invalid");
     assert!(!Error::SealedValueInvalid.is_user_error());
+}
+
+/// Only an answer to what the user typed is a user error: a failing generator or a
+/// record of an unknown schema is the server's to fix, not something to show the
+/// user as a wrong code.
+#[test]
+fn caller_and_data_errors_are_not_the_users() {
+    assert!(Error::InvalidCode.is_user_error());
+    assert!(!Error::RngFailure.is_user_error());
+    assert!(!Error::UnsupportedSchema { version: 9 }.is_user_error());
 }

@@ -1,13 +1,12 @@
-//! Small public contracts that nothing else pins down: key equality and its redacted
-//! `Debug`, names of purposes, policy accessors, which errors are the user's, and
-//! serde's message for a secret of the wrong type. Each was a mutant that survived
-//! `cargo mutants` (docs/mutants.md).
+//! The server key: equal only to itself, redacted in `Debug`, and the keyed lookup
+//! digests it derives for values a server must find without storing them in the
+//! clear.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use mfa_core::account::{Purpose, ThrottlePolicy};
-use mfa_core::compat::CompatibilityReport;
-use mfa_core::{Error, ServerKey, TotpConfig};
+use mfa_core::ServerKey;
 
+/// Equal keys have the same id and the same bytes: a key that differs in either is
+/// another key, whose hashes and seals do not match.
 #[test]
 fn server_keys_are_equal_only_with_the_same_id_and_bytes() {
     let key = ServerKey::new(1, &[7; 32]).unwrap();
@@ -17,6 +16,8 @@ fn server_keys_are_equal_only_with_the_same_id_and_bytes() {
     assert_ne!(key, ServerKey::new(2, &[8; 32]).unwrap(), "both differ");
 }
 
+/// A key's `Debug` names its id, so logs can say which key was used, and never
+/// shows its bytes, in decimal or in hex.
 #[test]
 fn a_server_key_debugs_its_id_but_never_its_bytes() {
     let shown = format!("{:?}", ServerKey::new(42, &[0xab; 32]).unwrap());
@@ -30,42 +31,9 @@ fn a_server_key_debugs_its_id_but_never_its_bytes() {
     );
 }
 
-#[test]
-fn purposes_display_as_their_token_prefixes() {
-    for purpose in Purpose::ALL {
-        assert_eq!(purpose.to_string(), purpose.name());
-    }
-    assert_eq!(Purpose::Login.to_string(), "login");
-}
-
-#[test]
-fn the_default_throttle_gives_three_free_failures() {
-    assert_eq!(ThrottlePolicy::DEFAULT.free_failures(), 3);
-    let custom = ThrottlePolicy::new(5, 30, 900, 10, 3600).unwrap();
-    assert_eq!(custom.free_failures(), 5);
-}
-
-#[test]
-fn caller_and_data_errors_are_not_the_users() {
-    assert!(Error::InvalidCode.is_user_error());
-    assert!(!Error::RngFailure.is_user_error());
-    assert!(!Error::UnsupportedSchema { version: 9 }.is_user_error());
-}
-
-#[test]
-fn a_report_on_settings_apps_ignore_is_not_empty() {
-    let report = CompatibilityReport::for_totp(&TotpConfig::default().with_digits(8).unwrap());
-    assert!(!report.is_empty());
-    assert!(CompatibilityReport::for_totp(&TotpConfig::default()).is_empty());
-}
-
-#[cfg(feature = "serde")]
-#[test]
-fn a_secret_of_the_wrong_json_type_names_what_was_expected() {
-    let error = serde_json::from_str::<mfa_core::Secret>("42").unwrap_err();
-    assert!(error.to_string().contains("a base32 secret"), "{error}");
-}
-
+/// A lookup digest is HMAC-SHA-256 under an HKDF subkey of the server key, labelled
+/// with its context: the same inputs give the same digest, and another context,
+/// other data (however the two are split) or another key give another.
 #[test]
 fn a_lookup_digest_is_an_hkdf_subkey_hmac_separated_by_context_key_and_data() {
     use hmac::{Hmac, KeyInit, Mac};

@@ -6,16 +6,8 @@
 //!
 //! Any change in behaviour or in the bytes stored, down to the order randomness is
 //! drawn in, shows up here as a diff. To write the transcript of a new record file:
-//! `MFA_WRITE_TRANSCRIPTS=1 cargo test --all-features --test stored_transcripts`
+//! `MFA_WRITE_TRANSCRIPTS=1 cargo test --all-features --test stored transcripts`
 //! (it never overwrites an existing transcript).
-#![cfg(feature = "serde")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
 use std::fmt::{Debug, Write as _};
 use std::path::PathBuf;
 

@@ -1,13 +1,6 @@
 //! What a read-only copy of the database holds: no authenticator secret in any
 //! form and no address or phone number in the clear, at every stage of every flow;
 //! and sealed values that do not open where they were not sealed.
-#![cfg(feature = "serde")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 use mfa_core::account::{LoginStart, SetupMaterial, SetupNext};
 use mfa_core::{

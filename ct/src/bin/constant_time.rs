@@ -38,10 +38,10 @@
 //! record in each class: one more thing, besides the records themselves, that their
 //! controls show they measure.
 //!
-//! Run with `cargo run --release --example constant_time` (add
-//! `-- --continuous <name>` to keep sampling one test). An example rather than a
-//! bench target: dudect-bencher parses its own arguments and refuses cargo's
-//! `--bench`.
+//! Run with `cargo run --release -p mfa-ct --bin constant_time` (add
+//! `-- --filter <name>` to run only the tests whose names contain it, or
+//! `-- --continuous <name>` to keep sampling one test). A binary rather than a bench
+//! target: dudect-bencher parses its own arguments and refuses cargo's `--bench`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

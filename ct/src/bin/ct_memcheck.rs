@@ -1,11 +1,12 @@
 //! Constant time, checked instruction by instruction: every secret this program
 //! handles is marked *undefined* for valgrind's memcheck, which then reports each
 //! conditional branch, and each memory address, that depends on it (the "ctgrind"
-//! method, Langley 2010). Unlike the dudect example this is exact and repeatable:
-//! it does not sample the clock, it follows the data.
+//! method, Langley 2010). Unlike the dudect tests (`constant_time`) this is exact
+//! and repeatable: it does not sample the clock, it follows the data.
 //!
-//! Run it with `.ci/ct-memcheck` (valgrind, a release build with line tables, and
-//! the checker `.ci/ct_memcheck.py`). What this program marks secret:
+//! Run it with `.ci/ct-memcheck`: it builds this binary with the `ct-memcheck`
+//! profile (release code with line tables) and runs it under valgrind through the
+//! checker `.ci/ct_memcheck.py`. What this program marks secret:
 //!
 //! - every byte the CSPRNG returns, so authenticator secrets, challenge tokens,
 //!   salts, backup codes and email/SMS codes are secret from birth, and so is all

@@ -1,0 +1,206 @@
+//! The stored form of a backup-code set (feature `serde`): only keyed hashes, a
+//! compact round trip that keeps working, and what loading refuses, up to the
+//! count limit and one past it.
+
+use hmac::{Hmac, KeyInit, Mac};
+use mfa_core::Error;
+use mfa_core::backup::{BackupCodePolicy, BackupCodeSet, MAX_BACKUP_CODE_COUNT};
+use mfa_core::error::{ConfigError, PolicyField};
+use sha2::{Digest, Sha256};
+
+use crate::fixture::{NOW, codes_of, generate, generate_plain, key, spellings};
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The hashing subkey a server key derives: HKDF-SHA-256 with the documented
+/// salt and label.
+fn hash_subkey(key: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    hkdf::Hkdf::<Sha256>::new(Some(b"mfa-core server key"), key)
+        .expand(b"mfa-core/hash/hmac-sha256/v2", &mut out)
+        .unwrap();
+    out
+}
+
+fn hmac_trunc(key: &[u8], salt: &[u8], code: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+    mac.update(b"mfa-core/backup-code/v1\0");
+    mac.update(salt);
+    mac.update(code.as_bytes());
+    mac.finalize().into_bytes()[..16].to_vec()
+}
+
+#[test]
+fn json_holds_only_keyed_hashes() {
+    let (codes, mut set) = generate(&BackupCodePolicy::default(), 10);
+    let _ = set.consume(&codes[3], &key(1), NOW).unwrap();
+    let json = serde_json::to_string(&set).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["v"], 1);
+    assert_eq!(value["scheme"], "hkdf-hmac-sha256-128");
+    assert_eq!(value["key_id"], 1);
+    assert_eq!(value["length"], 16);
+    assert_eq!(value["codes"][3][1], NOW);
+    let salt = hex(value["salt"].as_str().unwrap());
+    let stored: Vec<Vec<u8>> = value["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| hex(c[0].as_str().unwrap()))
+        .collect();
+    assert_eq!(stored.len(), 10);
+    for (i, code) in codes.iter().enumerate() {
+        for s in spellings(code) {
+            assert!(!json.contains(&s), "{s} in {json}");
+        }
+        let bare = code.replace('-', "");
+        for window in bare.to_lowercase().as_bytes().windows(8) {
+            assert!(!json.contains(std::str::from_utf8(window).unwrap()));
+        }
+        // The documented scheme, under the real key's hashing subkey, reproduces
+        // the stored hash...
+        assert_eq!(
+            hmac_trunc(&hash_subkey(&[0x42; 32]), &salt, &bare),
+            stored[i]
+        );
+        // ...and nothing computable without it does, the key's own bytes included
+        // (they are the older scheme's, never the same bytes for two jobs).
+        let guesses = [
+            hmac_trunc(&[0x42; 32], &salt, &bare),
+            hmac_trunc(&hash_subkey(&[0x43; 32]), &salt, &bare),
+            hmac_trunc(&[0x43; 32], &salt, &bare),
+            hmac_trunc(&[], &salt, &bare),
+            hmac_trunc(&salt, &[], &bare),
+            Sha256::digest([&salt[..], bare.as_bytes()].concat())[..16].to_vec(),
+            Sha256::digest(bare.as_bytes())[..16].to_vec(),
+        ];
+        for g in &guesses {
+            assert!(!stored.contains(g), "code {i} checkable without the key");
+        }
+    }
+}
+
+#[test]
+fn round_trips_and_keeps_working() {
+    let (codes, mut set) = generate(&BackupCodePolicy::default(), 11);
+    let _ = set.consume(&codes[0], &key(1), NOW).unwrap();
+    let json = serde_json::to_string(&set).unwrap();
+    let mut back: BackupCodeSet = serde_json::from_str(&json).unwrap();
+    assert!(back == set);
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    assert_eq!(
+        back.consume(&codes[0], &key(1), NOW),
+        Err(Error::BackupCodeUsed)
+    );
+    assert_eq!(
+        back.consume(&codes[1], &key(1), NOW).unwrap().remaining(),
+        8
+    );
+}
+
+#[test]
+fn json_is_compact() {
+    let (codes, mut set) = generate(&BackupCodePolicy::default(), 12);
+    let fresh = serde_json::to_string(&set).unwrap().len();
+    for code in &codes {
+        let _ = set.consume(code, &key(1), NOW).unwrap();
+    }
+    let used = serde_json::to_string(&set).unwrap().len();
+    println!("JSON for a set of 10: {fresh} bytes fresh, {used} bytes all used");
+    assert!(fresh < 600 && used < 600, "{fresh} / {used}");
+}
+
+#[test]
+fn unknown_versions_and_bad_shapes_are_refused() {
+    let (_, set) = generate(&BackupCodePolicy::default(), 13);
+    let json = serde_json::to_string(&set).unwrap();
+    let refused = |text: String| {
+        serde_json::from_str::<BackupCodeSet>(&text)
+            .unwrap_err()
+            .to_string()
+    };
+    let v2 = refused(json.replace("\"v\":1", "\"v\":2"));
+    assert!(
+        v2.contains(&Error::UnsupportedSchema { version: 2 }.to_string()),
+        "{v2}"
+    );
+    assert!(!refused(json.replace("\"v\":1,", "")).is_empty());
+    assert!(!refused(json.replace("hmac-sha256-128", "sha256")).is_empty());
+    let short = refused(json.replace("\"length\":16", "\"length\":12"));
+    assert!(short.contains("backup code length"), "{short}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut empty = value.clone();
+    empty["codes"] = serde_json::json!([]);
+    assert!(refused(empty.to_string()).contains("backup code count"));
+    let mut bad_hash = value.clone();
+    bad_hash["codes"][0][0] = serde_json::json!("00");
+    assert!(!refused(bad_hash.to_string()).is_empty());
+    let mut bad_salt = value;
+    bad_salt["salt"] = serde_json::json!("zz");
+    assert!(!refused(bad_salt.to_string()).is_empty());
+}
+
+fn load(value: &serde_json::Value) -> Result<BackupCodeSet, String> {
+    serde_json::from_value(value.clone()).map_err(|e| e.to_string())
+}
+
+/// A persisted set of `MAX_BACKUP_CODE_COUNT` codes, and its plain codes.
+fn full_set() -> (Vec<String>, serde_json::Value) {
+    let policy = BackupCodePolicy::default()
+        .with_count(MAX_BACKUP_CODE_COUNT)
+        .unwrap();
+    let (plain, set) = generate_plain(&policy, 500);
+    (codes_of(&plain), serde_json::to_value(&set).unwrap())
+}
+
+/// The count limit on loading is inclusive: a set of `MAX_BACKUP_CODE_COUNT` codes,
+/// which a policy can generate, loads and its last code works.
+#[test]
+fn a_stored_set_of_exactly_the_maximum_count_loads_and_works() {
+    let (codes, value) = full_set();
+    assert_eq!(
+        value["codes"].as_array().unwrap().len(),
+        usize::from(MAX_BACKUP_CODE_COUNT)
+    );
+    let mut set = load(&value).unwrap();
+    assert_eq!(set.len(), usize::from(MAX_BACKUP_CODE_COUNT));
+    assert!(!set.is_empty());
+    let last = codes.last().unwrap();
+    let used = set.consume(last, &key(1), NOW).unwrap();
+    assert_eq!(used.index(), usize::from(MAX_BACKUP_CODE_COUNT) - 1);
+    assert_eq!(used.remaining(), usize::from(MAX_BACKUP_CODE_COUNT) - 1);
+}
+
+/// One code over the maximum is refused, and for its count rather than for
+/// anything else.
+#[test]
+fn a_stored_set_one_over_the_maximum_count_is_refused_as_a_bad_count() {
+    let (_, mut value) = full_set();
+    // A well-formed extra slot, so the count is the only thing wrong.
+    let extra = value["codes"][0].clone();
+    value["codes"].as_array_mut().unwrap().push(extra);
+    assert_eq!(
+        value["codes"].as_array().unwrap().len(),
+        usize::from(MAX_BACKUP_CODE_COUNT) + 1
+    );
+    let refused = load(&value).unwrap_err();
+    let expected = Error::Config(ConfigError::Policy(PolicyField::BackupCodeCount));
+    assert!(refused.contains(&expected.to_string()), "{refused}");
+}
+
+/// The smallest set a policy allows survives storage and its one code works.
+#[test]
+fn a_stored_set_of_one_code_loads() {
+    let one = BackupCodePolicy::default().with_count(1).unwrap();
+    let (plain, set) = generate_plain(&one, 501);
+    let mut loaded = load(&serde_json::to_value(&set).unwrap()).unwrap();
+    assert_eq!(loaded, set);
+    assert!(!loaded.is_empty());
+    let code = codes_of(&plain).remove(0);
+    assert_eq!(loaded.consume(&code, &key(1), NOW).unwrap().remaining(), 0);
+}

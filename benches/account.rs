@@ -17,7 +17,11 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use mfa_core::account::{LoginStart, LoginToken, Method, MethodSetup, SetupMaterial, SetupNext};
-use mfa_core::{Account, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
+use mfa_core::{
+    Secret, ServerKey,
+    account::{Account, Mfa, MfaPolicy},
+    otp::TotpConfig,
+};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

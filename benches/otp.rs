@@ -24,7 +24,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mfa_core::{Algorithm, HotpConfig, Secret, TotpConfig};
+use mfa_core::{
+    Secret,
+    otp::{Algorithm, HotpConfig, TotpConfig},
+};
 
 const NOW: u64 = 1_700_000_000;
 const KEY: &[u8; 64] = b"1234567890123456789012345678901234567890123456789012345678901234";

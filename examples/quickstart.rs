@@ -11,7 +11,7 @@ use mfa_core::account::{
     DisableScope, Login, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, PendingChallenge,
     SetupMaterial, SetupNext,
 };
-use mfa_core::{Account, Error, Secret, ServerKey, TotpConfig};
+use mfa_core::{Secret, ServerKey, account::Account, error::Error, otp::TotpConfig};
 
 /// Plays the user's authenticator app: the code it shows at `now`.
 fn app_code(secret: &Secret, now: u64) -> Result<String, Error> {

@@ -196,7 +196,7 @@ const UNUSED: CompatibilityWarning = CompatibilityWarning {
 /// order algorithm, digits, period. Built without allocating.
 ///
 /// ```
-/// use mfa_core::TotpConfig;
+/// use mfa_core::otp::TotpConfig;
 /// use mfa_core::compat::{AuthenticatorApp, CompatibilityReport, Setting};
 ///
 /// let report = CompatibilityReport::for_totp(&TotpConfig::default().with_digits(8)?);
@@ -210,7 +210,7 @@ const UNUSED: CompatibilityWarning = CompatibilityWarning {
 /// );
 ///
 /// assert!(CompatibilityReport::for_totp(&TotpConfig::default()).is_empty());
-/// # Ok::<(), mfa_core::Error>(())
+/// # Ok::<(), mfa_core::error::Error>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CompatibilityReport {

@@ -32,18 +32,9 @@ mod server_keys;
 pub mod timing_probe;
 pub mod uri;
 
-pub use account::{
-    Account, Change, Event, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, Outcome, SetupNext,
-};
-pub use backup::{BackupCodePolicy, BackupCodeSet, BackupCodeUse, PlainBackupCodes};
-pub use compat::{AuthenticatorApp, CompatibilityReport};
-pub use error::Error;
-pub use oob::{OobChallenge, OobChannel, OobCode, OobPolicy, mask_email, mask_phone};
-pub use otp::{Algorithm, HotpConfig, HotpMatch, OtpCode, TotpConfig, TotpMatch, Window};
 pub use secret::{
     DEFAULT_SECRET_BYTES, MAX_SECRET_BYTES, MIN_LEGACY_SECRET_BYTES, MIN_SECRET_BYTES, Secret,
 };
 pub use sensitive::SensitiveText;
 pub use server_key::{MAX_SERVER_KEY_BYTES, MIN_SERVER_KEY_BYTES, ServerKey};
 pub use server_keys::ServerKeys;
-pub use uri::{KeyUri, OtpKind};

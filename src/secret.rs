@@ -37,7 +37,7 @@ pub const DEFAULT_SECRET_BYTES: usize = 20;
 /// let secret = Secret::from_base32("jbsw y3dp ehpk 3pxp jbsw y3dp ehpk 3pxp")?;
 /// assert_eq!(secret.len(), 20);
 /// assert_eq!(format!("{secret:?}"), "Secret([redacted])");
-/// # Ok::<(), mfa_core::Error>(())
+/// # Ok::<(), mfa_core::error::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Secret {

@@ -36,7 +36,7 @@ pub const MAX_SERVER_KEY_BYTES: usize = 64;
 ///
 /// The `id` is stored beside every hash made under the key, so keys can be rotated:
 /// a record hashed under another key is refused with
-/// [`Error::ServerKeyMismatch`](crate::Error::ServerKeyMismatch) rather than silently
+/// [`Error::ServerKeyMismatch`](crate::error::Error::ServerKeyMismatch) rather than silently
 /// failing every code. Zeroized on drop, redacted in `Debug`.
 ///
 /// ```

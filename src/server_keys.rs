@@ -6,17 +6,17 @@ use alloc::vec::Vec;
 use crate::error::{ConfigError, Error};
 use crate::server_key::ServerKey;
 
-/// The server keys an [`Mfa`](crate::Mfa) works with: one **current** key, under
+/// The server keys an [`Mfa`](crate::account::Mfa) works with: one **current** key, under
 /// which every new backup-code set and email/SMS code is hashed, and the
 /// **retired** keys that stored records may still name.
 ///
 /// Rotating: give the new key a new id, make it current and keep the old one as
 /// retired. Backup-code sets and codes hashed under a retired key keep verifying;
 /// every resend and every regenerated set moves to the current key.
-/// [`Account::key_ids`](crate::Account::key_ids) lists the ids a record still
+/// [`Account::key_ids`](crate::account::Account::key_ids) lists the ids a record still
 /// needs, so retire a key from the ring only when no record names it. A record that
 /// names an id missing from the ring answers
-/// [`Error::ServerKeyMismatch`](crate::Error::ServerKeyMismatch) (a server error, never
+/// [`Error::ServerKeyMismatch`](crate::error::Error::ServerKeyMismatch) (a server error, never
 /// counted as a wrong code).
 ///
 /// ```

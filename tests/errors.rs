@@ -13,7 +13,7 @@ use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
 use mfa_core::error::{
     BackupCodeFormatError, CodeFormatError, RecordError, SecretError, UriError, UriParameter,
 };
-use mfa_core::{Error, KeyUri, Secret, ServerKey, TotpConfig};
+use mfa_core::{Secret, ServerKey, error::Error, otp::TotpConfig, uri::KeyUri};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

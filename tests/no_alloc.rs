@@ -14,7 +14,11 @@ use counting_alloc::allocations_in;
 use std::fmt::Write as _;
 
 use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
-use mfa_core::{Algorithm, Error, HotpConfig, Secret, ServerKey, TotpConfig, Window};
+use mfa_core::{
+    Secret, ServerKey,
+    error::Error,
+    otp::{Algorithm, HotpConfig, TotpConfig, Window},
+};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

@@ -8,7 +8,7 @@
 )]
 
 use mfa_core::error::SecretError;
-use mfa_core::{Algorithm, Secret, SensitiveText};
+use mfa_core::{Secret, SensitiveText, otp::Algorithm};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -19,7 +19,7 @@ fn zeroizes_on_drop<T: zeroize::ZeroizeOnDrop>() {}
 fn secret_types_promise_zeroize_on_drop() {
     zeroizes_on_drop::<Secret>();
     zeroizes_on_drop::<SensitiveText>();
-    zeroizes_on_drop::<mfa_core::OtpCode>();
+    zeroizes_on_drop::<mfa_core::otp::OtpCode>();
 }
 
 #[test]

@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use mfa_core::timing_probe::totp_verdict;
-use mfa_core::{Secret, TotpConfig};
+use mfa_core::{Secret, otp::TotpConfig};
 
 #[test]
 fn the_totp_probe_reports_accepted_refused_and_no_match() {
@@ -39,7 +39,11 @@ fn the_totp_probe_reports_accepted_refused_and_no_match() {
 #[test]
 fn reopen_opens_the_seals_again_and_only_with_their_key() {
     use mfa_core::account::{MethodSetup, SetupMaterial, SetupNext};
-    use mfa_core::{Account, Error, Mfa, MfaPolicy, ServerKey};
+    use mfa_core::{
+        ServerKey,
+        account::{Account, Mfa, MfaPolicy},
+        error::Error,
+    };
     use rand::SeedableRng;
 
     let mfa = Mfa::new(MfaPolicy::default(), ServerKey::new(1, &[7; 32]).unwrap());

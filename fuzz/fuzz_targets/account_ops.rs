@@ -30,7 +30,7 @@ use mfa_core::account::{
     MethodSetup, Outcome, Prompt, RegenerateToken, SetupMaterial, SetupNext, SetupToken,
     ThrottlePolicy, VerifiedWith,
 };
-use mfa_core::{Account, Error, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
+use mfa_core::{Secret, ServerKey, account::{Account, Mfa, MfaPolicy}, error::Error, otp::TotpConfig};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
-use mfa_core::{Error, ServerKey};
+use mfa_core::{ServerKey, error::Error};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

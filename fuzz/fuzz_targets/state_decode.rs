@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 use mfa_core::account::{DisableScope, LoginStart, StoredAccount};
 use mfa_core::backup::BackupCodeSet;
 use mfa_core::oob::OobChallenge;
-use mfa_core::{Account, Method, MethodSetup, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
+use mfa_core::{Secret, ServerKey, account::{Account, Method, MethodSetup, Mfa, MfaPolicy}, otp::TotpConfig};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;

@@ -10,7 +10,7 @@ use mfa_core::account::{DisableToken, LoginToken, RegenerateToken, SetupToken};
 
 fn check<P: TokenPurpose>(
     text: &str,
-    parse: fn(&str) -> Result<ChallengeToken<P>, mfa_core::Error>,
+    parse: fn(&str) -> Result<ChallengeToken<P>, mfa_core::error::Error>,
 ) {
     let Ok(token) = parse(text) else {
         return;

@@ -9,8 +9,8 @@ impl Mfa {
     /// Makes `method` the one sign-in starts with.
     ///
     /// # Errors
-    /// [`Error::AuthenticatorNotConfigured`](crate::Error::AuthenticatorNotConfigured),
-    /// [`Error::MethodNotEnabled`](crate::Error::MethodNotEnabled).
+    /// [`Error::AuthenticatorNotConfigured`](crate::error::Error::AuthenticatorNotConfigured),
+    /// [`Error::MethodNotEnabled`](crate::error::Error::MethodNotEnabled).
     pub fn set_default_method<'a>(
         &self,
         account: &'a mut Account,

@@ -76,7 +76,7 @@ impl PlainBackupCodes {
     /// let shown: Vec<&str> = plain.expose_secret().collect();
     /// assert_eq!(shown.len(), 10);
     /// assert!(shown.iter().all(|c| c.len() == 19 && c.split('-').count() == 4));
-    /// # Ok::<(), mfa_core::Error>(())
+    /// # Ok::<(), mfa_core::error::Error>(())
     /// ```
     pub fn expose_secret(&self) -> PlainBackupCodesIter<'_> {
         PlainBackupCodesIter {

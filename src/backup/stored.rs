@@ -101,7 +101,7 @@ pub(crate) struct BackupCheck {
 ///   length and characters (which the submitter knows) may affect timing.
 ///
 /// ```
-/// use mfa_core::{Error, ServerKey};
+/// use mfa_core::{ServerKey, error::Error};
 /// use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
 ///
 /// // The server key comes from your configuration, not from the database.
@@ -154,7 +154,7 @@ impl BackupCodeUse {
 impl BackupCodeSet {
     /// The schema version a serialised set carries as `"v"` (feature `serde`), the
     /// only one read: loading any other fails with the text of
-    /// [`Error::UnsupportedSchema`](crate::Error::UnsupportedSchema).
+    /// [`Error::UnsupportedSchema`](crate::error::Error::UnsupportedSchema).
     pub const SCHEMA_VERSION: u32 = 1;
 
     /// The oldest schema version still read.

@@ -178,7 +178,7 @@ impl Error {
     /// A stable, machine-readable name for this error, for API bodies and metrics.
     ///
     /// ```
-    /// assert_eq!(mfa_core::Error::InvalidCode.code(), "invalid_code");
+    /// assert_eq!(mfa_core::error::Error::InvalidCode.code(), "invalid_code");
     /// ```
     #[must_use]
     pub const fn code(&self) -> &'static str {

@@ -55,7 +55,7 @@ use crate::server_key::ServerKey;
 /// already in flight.
 ///
 /// ```
-/// use mfa_core::{Error, ServerKey};
+/// use mfa_core::{ServerKey, error::Error};
 /// use mfa_core::oob::{OobChallenge, OobChannel, OobPolicy};
 ///
 /// let key = ServerKey::new(1, &[0x42; 32])?; // from configuration, not the database

@@ -71,7 +71,7 @@ pub(crate) fn truncate(mac: &MacWords, digits: Digits) -> u32 {
 }
 
 /// Digits of a code, zero-padded to their count, in a fixed buffer that is zeroed on
-/// drop: what both [`OtpCode`] and [`OobCode`](crate::OobCode) hold. Formatting it
+/// drop: what both [`OtpCode`] and [`OobCode`](crate::oob::OobCode) hold. Formatting it
 /// never allocates; equality is constant-time.
 #[derive(Clone)]
 pub(crate) struct DigitText {

@@ -20,13 +20,13 @@ pub const MAX_RESYNC_WINDOW: u32 = 1_000;
 /// Defaults: SHA-1, 6 digits, look-ahead 5, resynchronisation window 100.
 ///
 /// ```
-/// use mfa_core::{HotpConfig, Secret};
+/// use mfa_core::{Secret, otp::HotpConfig};
 /// let secret = Secret::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")?;
 /// let hotp = HotpConfig::default();
 /// let code = hotp.generate(&secret, 7);
 /// let m = hotp.verify(&secret, code.as_str(), 5)?;
 /// assert_eq!((m.counter(), m.next_counter()), (7, 8));
-/// # Ok::<(), mfa_core::Error>(())
+/// # Ok::<(), mfa_core::error::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct HotpConfig {

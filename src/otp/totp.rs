@@ -69,7 +69,7 @@ impl Default for Window {
 /// `TotpConfig` that exists is valid.
 ///
 /// ```
-/// use mfa_core::{Secret, TotpConfig};
+/// use mfa_core::{Secret, otp::TotpConfig};
 /// let secret = Secret::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")?;
 /// let totp = TotpConfig::default();
 /// let now = 1_700_000_000;
@@ -78,7 +78,7 @@ impl Default for Window {
 /// // Persist accepted.step(): the next verify must refuse this code.
 /// let again = totp.verify(&secret, code.as_str(), now + 20, Some(accepted.step()));
 /// assert_eq!(again.unwrap_err().code(), "code_reused");
-/// # Ok::<(), mfa_core::Error>(())
+/// # Ok::<(), mfa_core::error::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TotpConfig {

@@ -13,7 +13,7 @@
 //! Only what the format carries survives a round trip: issuer, account, secret,
 //! algorithm, digits, period (TOTP) and counter (HOTP). Verification settings are the
 //! server's own and are not written: a parsed TOTP URI has the default
-//! [`Window`](crate::Window), a parsed HOTP URI the default look-ahead and
+//! [`Window`](crate::otp::Window), a parsed HOTP URI the default look-ahead and
 //! resynchronisation window.
 
 mod build;
@@ -59,7 +59,7 @@ pub enum OtpKind {
 ///
 /// ```
 /// use mfa_core::uri::KeyUri;
-/// use mfa_core::{Secret, TotpConfig};
+/// use mfa_core::{Secret, otp::TotpConfig};
 ///
 /// let secret = Secret::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")?;
 /// let key = KeyUri::totp(Some("ACME Co"), "john@example.com", secret, TotpConfig::default())?;
@@ -73,7 +73,7 @@ pub enum OtpKind {
 /// assert_eq!(parsed, key);
 /// assert_eq!(parsed.issuer(), Some("ACME Co"));
 /// assert!(format!("{parsed:?}").contains("secret: [redacted]"));
-/// # Ok::<(), mfa_core::Error>(())
+/// # Ok::<(), mfa_core::error::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct KeyUri {

@@ -1,9 +1,12 @@
 //! Disable (004 "Initiate / Verify MFA Disable").
 
-use mfa_core::Method::{Authenticator as Totp, Email, Sms};
 use mfa_core::account::DisableScope::Everything;
+use mfa_core::account::Method::{Authenticator as Totp, Email, Sms};
 use mfa_core::account::{DisableScope, VerifiedWith};
-use mfa_core::{Error, Event, LoginStart};
+use mfa_core::{
+    account::{Event, LoginStart},
+    error::Error,
+};
 
 use crate::fixture::{APP, Fx, MAIL, Read, TEXT, by, is, off, used};
 

@@ -9,8 +9,13 @@ use mfa_core::account::{
     SetupToken, TokenPurpose, TotpEnrollment, VerifiedWith,
 };
 use mfa_core::{
-    Account, Error, Event, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, Outcome,
-    PlainBackupCodes, Secret, ServerKey, ServerKeys, SetupNext, TotpConfig,
+    Secret, ServerKey, ServerKeys,
+    account::{
+        Account, Event, LoginStart, Method, MethodSetup, Mfa, MfaPolicy, Outcome, SetupNext,
+    },
+    backup::PlainBackupCodes,
+    error::Error,
+    otp::TotpConfig,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;

@@ -1,9 +1,12 @@
 //! Login (004 "Verify MFA Login", "Switch MFA Login Method"; 000 pending MFA).
 
-use mfa_core::Method::{Authenticator as Totp, Email, Sms};
-use mfa_core::OobChannel::{Email as ByEmail, Sms as BySms};
+use mfa_core::account::Method::{Authenticator as Totp, Email, Sms};
 use mfa_core::account::{SetupMaterial, VerifiedWith};
-use mfa_core::{Error, Event, LoginStart, Method, SetupNext};
+use mfa_core::oob::OobChannel::{Email as ByEmail, Sms as BySms};
+use mfa_core::{
+    account::{Event, LoginStart, Method, SetupNext},
+    error::Error,
+};
 
 use crate::fixture::{APP, EMAIL, Fx, MAIL, PHONE, Read, TEXT, by, is, used};
 

@@ -2,10 +2,13 @@
 
 use std::convert::Infallible;
 
-use mfa_core::Method::Email;
 use mfa_core::account::DisableScope::Everything;
+use mfa_core::account::Method::Email;
 use mfa_core::account::SetupMaterial;
-use mfa_core::{Account, Error, SetupNext};
+use mfa_core::{
+    account::{Account, SetupNext},
+    error::Error,
+};
 
 use crate::fixture::{APP, Fx, MAIL, Read, on, other};
 

@@ -3,7 +3,7 @@
 
 use mfa_core::account::{MAX_CHALLENGE_LIFETIME, ThrottlePolicy};
 use mfa_core::error::{ConfigError, PolicyField};
-use mfa_core::{MfaPolicy, TotpConfig};
+use mfa_core::{account::MfaPolicy, otp::TotpConfig};
 
 use crate::fixture::Fx;
 

@@ -1,8 +1,11 @@
 //! The support desk's recovery: unlock (keep the factors) and reset (wipe them).
 
-use mfa_core::Method::{Authenticator as Totp, Email};
+use mfa_core::account::Method::{Authenticator as Totp, Email};
 use mfa_core::account::{LockState, LoginToken, ThrottlePolicy};
-use mfa_core::{Error, Event, LoginStart, MfaPolicy};
+use mfa_core::{
+    account::{Event, LoginStart, MfaPolicy},
+    error::Error,
+};
 
 use crate::fixture::{APP, Fx, MAIL, Read, by, is, off, on};
 

@@ -1,8 +1,11 @@
 //! Redaction: `Debug` output never shows secrets.
 
-use mfa_core::Method::Sms;
+use mfa_core::account::Method::Sms;
 use mfa_core::account::SetupMaterial;
-use mfa_core::{MfaPolicy, SetupNext, TotpConfig};
+use mfa_core::{
+    account::{MfaPolicy, SetupNext},
+    otp::TotpConfig,
+};
 
 use crate::fixture::{APP, Fx, MAIL, Read, TEXT, codes};
 

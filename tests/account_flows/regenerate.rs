@@ -1,7 +1,7 @@
 //! Backup-code regeneration.
 
 use mfa_core::account::{Purpose, VerifiedWith};
-use mfa_core::{Error, Event};
+use mfa_core::{account::Event, error::Error};
 
 use crate::fixture::{APP, Fx, Read, codes};
 

@@ -1,10 +1,14 @@
 //! Resend (004 "Resend MFA Email Code") and the hourly budget.
 
-use mfa_core::Method::{Authenticator as Totp, Email};
-use mfa_core::OobChannel::Email as ByEmail;
 use mfa_core::account::DisableScope::Everything;
+use mfa_core::account::Method::{Authenticator as Totp, Email};
 use mfa_core::account::Withheld;
-use mfa_core::{Error, MfaPolicy, OobPolicy, SetupNext};
+use mfa_core::oob::OobChannel::Email as ByEmail;
+use mfa_core::{
+    account::{MfaPolicy, SetupNext},
+    error::Error,
+    oob::OobPolicy,
+};
 
 use crate::fixture::{APP, EMAIL, Fx, MAIL, Read, TEXT, by, is};
 

@@ -1,8 +1,8 @@
 //! Rotating the server key: a ring of keys by id, records under each still working.
 
-use mfa_core::Method::{Authenticator as Totp, Email, Sms};
+use mfa_core::account::Method::{Authenticator as Totp, Email, Sms};
 use mfa_core::error::ConfigError;
-use mfa_core::{Error, ServerKey, ServerKeys};
+use mfa_core::{ServerKey, ServerKeys, error::Error};
 
 use crate::fixture::{APP, Fx, MAIL, Read, TEXT, by, is};
 

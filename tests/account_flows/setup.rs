@@ -1,10 +1,13 @@
 //! Setup (004 "Initiate / Verify MFA Setup", 003 "Confirm MFA enrollment").
 
-use mfa_core::Method::{Authenticator as Totp, Email, Sms};
-use mfa_core::OobChannel::{Email as ByEmail, Sms as BySms};
+use mfa_core::account::Method::{Authenticator as Totp, Email, Sms};
 use mfa_core::account::{SetupMaterial, SetupToken};
 use mfa_core::error::CodeFormatError;
-use mfa_core::{Error, Event, Method, MethodSetup, MfaPolicy, SetupNext};
+use mfa_core::oob::OobChannel::{Email as ByEmail, Sms as BySms};
+use mfa_core::{
+    account::{Event, Method, MethodSetup, MfaPolicy, SetupNext},
+    error::Error,
+};
 
 use crate::fixture::{APP, EMAIL, Fx, MAIL, PHONE, Read, T0, TEXT, codes, is, on, other, used};
 

@@ -1,10 +1,13 @@
 //! Throttling (004 "too many attempts").
 
-use mfa_core::Method::{Authenticator as Totp, Email};
 use mfa_core::account::DisableScope::Everything;
 use mfa_core::account::LoginToken;
+use mfa_core::account::Method::{Authenticator as Totp, Email};
 use mfa_core::account::{LockState, ThrottlePolicy, Withheld};
-use mfa_core::{Error, Event, MfaPolicy};
+use mfa_core::{
+    account::{Event, MfaPolicy},
+    error::Error,
+};
 
 use crate::fixture::{APP, DEAD, Fx, MAIL, Read, TEXT, by, is, other, wait};
 

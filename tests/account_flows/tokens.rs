@@ -1,9 +1,9 @@
 //! Challenge tokens: typed by purpose, parsed strictly, compared on every byte, and
 //! named by their purpose.
 
-use mfa_core::Error;
-use mfa_core::Method::Authenticator as Totp;
+use mfa_core::account::Method::Authenticator as Totp;
 use mfa_core::account::{DisableToken, LoginToken, Purpose, SetupToken};
+use mfa_core::error::Error;
 
 use crate::fixture::{APP, Fx, MAIL, Read, by, is};
 

@@ -7,7 +7,11 @@ use mfa_core::account::{
     Method, Mfa, PendingChallenge, Prompt, Regenerate, RegenerateToken, SetupConfirmed,
     SetupMaterial, SetupNext, SetupStarted, SetupToken, VerifiedWith,
 };
-use mfa_core::{Account, Error, Event, PlainBackupCodes};
+use mfa_core::{
+    account::{Account, Event},
+    backup::PlainBackupCodes,
+    error::Error,
+};
 use rand::rngs::StdRng;
 
 use crate::ops::Slot;

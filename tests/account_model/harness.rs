@@ -7,7 +7,10 @@ mod resolve;
 use mfa_core::account::{
     LockState, LoginStart, Method, Mfa, Prompt, SetupMaterial, SetupNext, VerifiedWith,
 };
-use mfa_core::{Account, Error, Event};
+use mfa_core::{
+    account::{Account, Event},
+    error::Error,
+};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

@@ -32,7 +32,7 @@ use std::convert::Infallible;
 use mfa_core::account::{
     DisableScope, Login, LoginStart, Method, Mfa, PendingChallenge, SetupMaterial, SetupNext,
 };
-use mfa_core::{Account, Error, Secret};
+use mfa_core::{Secret, account::Account, error::Error};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};

@@ -6,7 +6,7 @@ mod throttle;
 
 use mfa_core::account::{Delivery, DisableScope, Method};
 use mfa_core::error::CodeFormatError;
-use mfa_core::{Error, Secret};
+use mfa_core::{Secret, error::Error};
 
 use crate::ops::Slot;
 use crate::support::{

@@ -3,7 +3,10 @@
 //! and small helpers shared by the model and the harness.
 
 use mfa_core::account::{Delivery, Method, MethodSetup, Mfa, MfaPolicy, ThrottlePolicy};
-use mfa_core::{BackupCodePolicy, Error, OobPolicy, Secret, ServerKey, ServerKeys, TotpConfig};
+use mfa_core::{
+    Secret, ServerKey, ServerKeys, backup::BackupCodePolicy, error::Error, oob::OobPolicy,
+    otp::TotpConfig,
+};
 
 pub(crate) const T0: u64 = 1_767_225_600;
 pub(crate) const FREE_FAILURES: u8 = 2;

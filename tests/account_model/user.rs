@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use mfa_core::account::{
     ChallengeToken, Delivery, DisableToken, LoginToken, RegenerateToken, SetupToken, TokenPurpose,
 };
-use mfa_core::{PlainBackupCodes, Secret};
+use mfa_core::{Secret, backup::PlainBackupCodes};
 
 use crate::calls::AnyToken;
 use crate::ops::{Pick, Slot};

@@ -4,7 +4,7 @@
 
 use mfa_core::backup::{BackupCodePolicy, MAX_BACKUP_CODE_LENGTH, MIN_BACKUP_CODE_LENGTH};
 use mfa_core::error::{ConfigError, PolicyField};
-use mfa_core::{Error, ServerKey};
+use mfa_core::{ServerKey, error::Error};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;

@@ -3,7 +3,7 @@
 
 use mfa_core::backup::{BackupCodePolicy, BackupCodeSet, HashScheme};
 use mfa_core::error::BackupCodeFormatError;
-use mfa_core::{Error, ServerKey};
+use mfa_core::{ServerKey, error::Error};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

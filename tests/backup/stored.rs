@@ -3,8 +3,8 @@
 //! count limit and one past it.
 
 use hmac::{Hmac, KeyInit, Mac};
-use mfa_core::Error;
 use mfa_core::backup::{BackupCodePolicy, BackupCodeSet, MAX_BACKUP_CODE_COUNT};
+use mfa_core::error::Error;
 use mfa_core::error::{ConfigError, PolicyField};
 use sha2::{Digest, Sha256};
 

@@ -4,7 +4,7 @@
 
 use mfa_core::error::CodeFormatError;
 use mfa_core::oob::{OobChallenge, OobChannel, OobPolicy};
-use mfa_core::{Error, ServerKey};
+use mfa_core::{ServerKey, error::Error};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;

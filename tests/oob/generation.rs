@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 
-use mfa_core::Error;
+use mfa_core::error::Error;
 use mfa_core::error::{ConfigError, PolicyField};
 use mfa_core::oob::{OobChallenge, OobChannel, OobPolicy};
 use rand::SeedableRng;

@@ -3,7 +3,7 @@
 //! out-of-range values.
 
 use mfa_core::oob::{OobChallenge, OobPolicy};
-use mfa_core::{Error, ServerKey};
+use mfa_core::{ServerKey, error::Error};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

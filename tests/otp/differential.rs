@@ -3,7 +3,10 @@
 //! accept/refuse decisions. totp-rs panics at 10 digits, so the comparison stops at 9;
 //! 10-digit codes are covered by the RFC 4226 full truncation values in `rfc_vectors`.
 
-use mfa_core::{Algorithm, Secret, TotpConfig};
+use mfa_core::{
+    Secret,
+    otp::{Algorithm, TotpConfig},
+};
 use proptest::prelude::*;
 
 use crate::proptest_regressions::beside_source;

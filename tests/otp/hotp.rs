@@ -3,7 +3,7 @@
 
 use mfa_core::error::ConfigError;
 use mfa_core::otp::{MAX_LOOK_AHEAD, MAX_RESYNC_WINDOW};
-use mfa_core::{Error, HotpConfig, Secret};
+use mfa_core::{Secret, error::Error, otp::HotpConfig};
 
 /// The counter to store after a match is one past the matched counter, wherever in
 /// the look-ahead it matched: one less would accept the same code again.

@@ -1,7 +1,11 @@
 //! Invariants of HOTP/TOTP verification, stated over random secrets, times,
 //! configurations and inputs.
 
-use mfa_core::{Algorithm, Error, HotpConfig, Secret, TotpConfig, Window};
+use mfa_core::{
+    Secret,
+    error::Error,
+    otp::{Algorithm, HotpConfig, TotpConfig, Window},
+};
 use proptest::prelude::*;
 
 use crate::proptest_regressions::beside_source;

@@ -1,6 +1,9 @@
 //! RFC 4226 Appendix D and RFC 6238 Appendix B, read from `tests/data/` as data.
 
-use mfa_core::{Algorithm, HotpConfig, Secret, TotpConfig, Window};
+use mfa_core::{
+    Secret,
+    otp::{Algorithm, HotpConfig, TotpConfig, Window},
+};
 
 const HOTP: &str = include_str!("../data/rfc4226_hotp.txt");
 const TOTP: &str = include_str!("../data/rfc6238_totp.txt");

@@ -2,7 +2,11 @@
 //! counters, so a window holding both must pick one, and the one it picks decides
 //! whether the code can be used twice.
 
-use mfa_core::{Error, HotpConfig, Secret, TotpConfig};
+use mfa_core::{
+    Secret,
+    error::Error,
+    otp::{HotpConfig, TotpConfig},
+};
 
 /// RFC 4226's secret; with SHA-1 and 6 digits, counters 910737 and 910738 both give
 /// 911617 (found by search: a 1-in-10^6 coincidence).

@@ -2,7 +2,10 @@
 //! size, and a reloaded record that behaves exactly like the one in memory.
 
 use mfa_core::account::{DisableScope, LoginStart, LoginToken};
-use mfa_core::{Account, Error, Method, Mfa};
+use mfa_core::{
+    account::{Account, Method, Mfa},
+    error::Error,
+};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

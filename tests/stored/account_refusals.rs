@@ -4,7 +4,10 @@
 
 use mfa_core::account::{MAX_STORED_TIME, StoredAccount};
 use mfa_core::error::RecordError;
-use mfa_core::{Account, Error, MethodSetup, SetupNext};
+use mfa_core::{
+    account::{Account, MethodSetup, SetupNext},
+    error::Error,
+};
 use serde_json::{Value, json};
 
 use crate::fixture::{APP, Fx, MAIL, load_edited, val};

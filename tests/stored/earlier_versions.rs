@@ -5,7 +5,11 @@
 use std::path::PathBuf;
 
 use mfa_core::account::{LoginStart, MethodSetup, SetupMaterial, SetupNext};
-use mfa_core::{Account, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
+use mfa_core::{
+    Secret, ServerKey,
+    account::{Account, Mfa, MfaPolicy},
+    otp::TotpConfig,
+};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value;
@@ -79,7 +83,7 @@ fn stages() -> Vec<(&'static str, Account, String, Vec<String>)> {
     assert!(second.in_memory().result.is_ok());
     out.push(("enabled", account.clone(), b32.clone(), backup.clone()));
     let now = T0 + 120;
-    mfa.set_default_method(&mut account, mfa_core::Method::Email, now)
+    mfa.set_default_method(&mut account, mfa_core::account::Method::Email, now)
         .in_memory()
         .result
         .unwrap();
@@ -172,7 +176,7 @@ fn stored_records_of_every_version_still_sign_in() {
             else {
                 panic!("{name}: MFA is on")
             };
-            let app = mfa_core::Method::Authenticator;
+            let app = mfa_core::account::Method::Authenticator;
             let switched = mfa.switch_method(&mut account, &login.token, app, &mut rng, now);
             assert!(switched.in_memory().result.is_ok(), "{name}");
             let verified = mfa

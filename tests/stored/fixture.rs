@@ -3,7 +3,9 @@
 
 use mfa_core::account::{Login, LoginStart, PendingChallenge, Prompt, SetupMaterial};
 use mfa_core::{
-    Account, MethodSetup, Mfa, MfaPolicy, Outcome, Secret, ServerKey, SetupNext, TotpConfig,
+    Secret, ServerKey,
+    account::{Account, MethodSetup, Mfa, MfaPolicy, Outcome, SetupNext},
+    otp::TotpConfig,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;

@@ -4,7 +4,10 @@
 
 use mfa_core::account::{LoginStart, SetupMaterial, SetupNext};
 use mfa_core::{
-    Account, Error, Method, MethodSetup, Mfa, MfaPolicy, Secret, ServerKey, ServerKeys, TotpConfig,
+    Secret, ServerKey, ServerKeys,
+    account::{Account, Method, MethodSetup, Mfa, MfaPolicy},
+    error::Error,
+    otp::TotpConfig,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;

@@ -14,7 +14,11 @@ use std::path::PathBuf;
 use mfa_core::account::{
     Change, DisableScope, LoginStart, Method, MethodSetup, SetupMaterial, SetupNext,
 };
-use mfa_core::{Account, Mfa, MfaPolicy, Secret, ServerKey, TotpConfig};
+use mfa_core::{
+    Secret, ServerKey,
+    account::{Account, Mfa, MfaPolicy},
+    otp::TotpConfig,
+};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value;

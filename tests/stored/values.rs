@@ -1,7 +1,7 @@
 //! Serialised values: secrets as base32 text, algorithms by URI name, and TOTP
 //! configurations with every field.
 
-use mfa_core::{Algorithm, Secret};
+use mfa_core::{Secret, otp::Algorithm};
 
 #[test]
 fn secret_round_trips_as_base32_text() {
@@ -31,7 +31,7 @@ fn algorithm_uses_uri_names() {
 /// reset to its default.
 #[test]
 fn a_stored_totp_configuration_keeps_every_field() {
-    use mfa_core::{TotpConfig, Window};
+    use mfa_core::otp::{TotpConfig, Window};
     let config = TotpConfig::default()
         .with_algorithm(Algorithm::Sha512)
         .with_digits(8)

@@ -2,8 +2,8 @@
 //! normalised or refused, and the secret redacted from `Debug`.
 
 use mfa_core::error::UriError;
+use mfa_core::otp::{Algorithm, HotpConfig, TotpConfig};
 use mfa_core::uri::KeyUri;
-use mfa_core::{Algorithm, HotpConfig, TotpConfig};
 
 use crate::fixture::{SECRET, secret};
 

@@ -2,7 +2,7 @@
 //! a report reads.
 
 use mfa_core::compat::{AuthenticatorApp, CompatibilityReport, CompatibilityWarning, Setting};
-use mfa_core::{Algorithm, HotpConfig, TotpConfig};
+use mfa_core::otp::{Algorithm, HotpConfig, TotpConfig};
 
 use AuthenticatorApp::{Authy, DuoMobile, GoogleAuthenticator, MicrosoftAuthenticator};
 
@@ -47,7 +47,7 @@ fn defaults_are_empty() {
 fn settings_that_do_not_matter_are_ignored() {
     let totp = TotpConfig::default()
         .with_t0(1_000)
-        .with_window(mfa_core::Window::EXACT)
+        .with_window(mfa_core::otp::Window::EXACT)
         .with_algorithm(Algorithm::Sha1)
         .with_digits(6)
         .unwrap()

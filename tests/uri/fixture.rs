@@ -3,7 +3,7 @@
 
 use mfa_core::error::UriError;
 use mfa_core::uri::KeyUri;
-use mfa_core::{Error, Secret};
+use mfa_core::{Secret, error::Error};
 
 /// 20 bytes: "12345678901234567890".
 pub(crate) const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";

@@ -3,7 +3,10 @@
 
 use mfa_core::error::{SecretError, UriError, UriParameter};
 use mfa_core::uri::{KeyUri, OtpKind};
-use mfa_core::{Algorithm, Error, HotpConfig, TotpConfig, Window};
+use mfa_core::{
+    error::Error,
+    otp::{Algorithm, HotpConfig, TotpConfig, Window},
+};
 
 use crate::fixture::{GOOGLE, SECRET, SECRET_BYTES, parse, uri_err, with};
 

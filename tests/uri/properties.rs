@@ -2,7 +2,10 @@
 //! to the same key, and no text makes parsing panic.
 
 use mfa_core::uri::KeyUri;
-use mfa_core::{Algorithm, HotpConfig, Secret, TotpConfig};
+use mfa_core::{
+    Secret,
+    otp::{Algorithm, HotpConfig, TotpConfig},
+};
 use proptest::prelude::*;
 
 use crate::fixture::SECRET;

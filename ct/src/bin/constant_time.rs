@@ -57,7 +57,7 @@ use mfa_core::account::{
     DisableScope, LoginStart, LoginToken, MethodSetup, Mfa, MfaPolicy, SetupMaterial, SetupNext,
 };
 use mfa_core::backup::{BACKUP_CODE_ALPHABET, BackupCodePolicy, BackupCodeSet};
-use mfa_core::{Account, Secret, ServerKey, TotpConfig, timing_probe};
+use mfa_core::{Secret, ServerKey, account::Account, otp::TotpConfig, timing_probe};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

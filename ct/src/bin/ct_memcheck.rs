@@ -39,8 +39,12 @@ use mfa_core::account::{
 };
 use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
 use mfa_core::{
-    Account, HotpConfig, KeyUri, OobChallenge, OobChannel, OobPolicy, Secret, ServerKey,
-    TotpConfig, timing_probe,
+    Secret, ServerKey,
+    account::Account,
+    oob::{OobChallenge, OobChannel, OobPolicy},
+    otp::{HotpConfig, TotpConfig},
+    timing_probe,
+    uri::KeyUri,
 };
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};

@@ -3,7 +3,7 @@
 //! same transaction as the change), then handed to the [`Notifier`] so the user
 //! hears about a new method, a used backup code, a lockout.
 
-use mfa_core::Event;
+use mfa_core::account::Event;
 use serde_json::{Value, json};
 
 use crate::iso8601;
@@ -100,7 +100,7 @@ fn describe(event: &Event) -> (&'static str, Value) {
 
 #[cfg(test)]
 mod tests {
-    use mfa_core::{Event, Method};
+    use mfa_core::account::{Event, Method};
 
     use super::{describe, ends_other_sessions};
 

@@ -28,7 +28,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mfa_core::Error;
+use mfa_core::error::Error;
 use serde_json::json;
 
 use crate::iso8601;
@@ -247,7 +247,7 @@ mod tests {
 
     use axum::http::StatusCode;
     use axum::response::IntoResponse as _;
-    use mfa_core::Error;
+    use mfa_core::error::Error;
 
     use super::{ApiError, RetryAt, retry_after_seconds};
 

@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use mfa_core::Account;
+use mfa_core::account::Account;
 use mfa_core::account::{ChallengeToken, Change, Outcome, StoredAccount, TokenPurpose};
 
 use crate::audit;
@@ -156,6 +156,6 @@ pub async fn locate<P: TokenPurpose>(
         .store
         .challenge_owner(&token.lookup_key())
         .await?
-        .ok_or(mfa_core::Error::ChallengeInvalid)?;
+        .ok_or(mfa_core::error::Error::ChallengeInvalid)?;
     Ok((token, user))
 }

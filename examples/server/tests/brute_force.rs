@@ -6,7 +6,7 @@
 
 mod support;
 
-use mfa_core::Account;
+use mfa_core::account::Account;
 use mfa_server::{Clock as _, ManualClock};
 use serde_json::{Value, json};
 use support::{T0, TestServer, secs, temp_db};

@@ -9,7 +9,7 @@
 
 mod support;
 
-use mfa_core::Account;
+use mfa_core::account::Account;
 use mfa_core::account::{LockState, MfaPolicy, ThrottlePolicy};
 use mfa_server::{Clock as _, ManualClock};
 use serde_json::{Value, json};

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mfa_core::Account;
+use mfa_core::account::Account;
 use mfa_core::account::StoredAccount;
 use serde_json::{Value, json};
 use support::{POSTGRES_VAR, Phone, TestDb, temp_db};

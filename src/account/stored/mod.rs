@@ -114,7 +114,7 @@ struct StoredV1 {
 /// [`Error::UnsupportedSchema`], typed, each with a stable [`Error::code`]).
 ///
 /// ```
-/// # use mfa_core::{Account, Error};
+/// # use mfa_core::{account::Account, error::Error};
 /// # use mfa_core::account::StoredAccount;
 /// let text = r#"{"v":1,"version":3,"default":"email","throttle":{"failures":0,"wait_until":0},
 ///               "sends":{"since":0,"sent":0},"challenges":[]}"#;

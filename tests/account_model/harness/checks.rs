@@ -2,7 +2,7 @@
 //! and the safety properties of code checking hold.
 
 use mfa_core::account::{LockState, LoginStart};
-use mfa_core::{Error, Event};
+use mfa_core::{account::Event, error::Error};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

@@ -1,7 +1,7 @@
 //! What the user sends: the token and the code an operation stands for.
 
 use mfa_core::account::DisableScope;
-use mfa_core::{Error, Secret};
+use mfa_core::{Secret, error::Error};
 use proptest::sample::Index;
 
 use super::{Ctx, Harness};

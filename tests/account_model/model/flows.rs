@@ -3,7 +3,7 @@
 use mfa_core::account::{
     DisableScope, LoginStart, Method, Prompt, SetupMaterial, SetupNext, SetupStarted,
 };
-use mfa_core::{Error, Event};
+use mfa_core::{account::Event, error::Error};
 
 use super::{MFactor, MOob, MPending, MProof, MTask, Model};
 use crate::calls::{Call, Reply};

@@ -1,6 +1,6 @@
 //! The privileged recovery operations: unlock, and reset every factor.
 
-use mfa_core::Event;
+use mfa_core::account::Event;
 
 use super::Model;
 

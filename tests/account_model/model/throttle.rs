@@ -1,7 +1,7 @@
 //! Throttling (delays, lockout, the send budget) and the code check every
 //! verifying call makes.
 
-use mfa_core::{Error, Event};
+use mfa_core::{account::Event, error::Error};
 
 use super::{MFactor, MPending, MProof, MTask, Model};
 use crate::ops::Slot;

@@ -160,6 +160,6 @@ pub(crate) async fn own_challenge<P: TokenPurpose>(
     if owner == signed_in {
         Ok(token)
     } else {
-        Err(mfa_core::Error::ChallengeInvalid.into())
+        Err(mfa_core::error::Error::ChallengeInvalid.into())
     }
 }

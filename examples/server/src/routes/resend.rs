@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use mfa_core::Error;
 use mfa_core::account::{ChallengeToken, Disable, Login, Purpose, Regenerate, Setup, TokenPurpose};
+use mfa_core::error::Error;
 use serde_json::{Value, json};
 
 use super::TokenOnly;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use mfa_core::account::MfaPolicy;
-use mfa_core::{Account, ServerKey, ServerKeys};
+use mfa_core::{ServerKey, ServerKeys, account::Account};
 use mfa_server::password::Cost;
 use mfa_server::session::Sessions;
 use mfa_server::store::{AuditEntry, Save, UserId};

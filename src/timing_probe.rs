@@ -1,4 +1,4 @@
-//! For the dudect example only, not part of the API: hidden, behind the
+//! For the timing harnesses in ct/ only, not part of the API: hidden, behind the
 //! `timing-probe` feature, and free to change in any release.
 //!
 //! Each probe runs a check up to, and not including, its one branch on the outcome,

@@ -60,12 +60,12 @@ impl Verdict {
     /// Build each arm's answer from values passed through `black_box`, or the compiler
     /// may sink the work of computing them into the arm that uses them. (Branching on
     /// the `Choice`s directly left a TOTP hit about a nanosecond slower than a miss,
-    /// which the dudect harness (ct/) measured.)
+    /// which the dudect harness in ct/ measured.)
     ///
     /// Take it in an `#[inline]` public function, with the work before it in another
     /// function: the caller's own branch on the result then absorbs this one. Left
     /// out of line, this branch and the different `Result` each arm writes made a hit
-    /// and a miss distinguishable in the dudect harness (ct/) (|t| up to 140 for TOTP,
+    /// and a miss distinguishable in the dudect harness in ct/ (|t| up to 140 for TOTP,
     /// its sign changing from process to process); inlined, they are not.
     pub(crate) fn outcome(self) -> Outcome {
         match black_box(self.0) {

@@ -247,7 +247,7 @@ impl TotpConfig {
     /// - [`Error::TimeBeforeEpoch`]: `now` is before T0.
     // Inline, so that a caller who only tests the outcome folds this branch into
     // its own: an out-of-line copy of it made a hit and a miss take measurably
-    // different times (the dudect harness (ct/)).
+    // different times (the dudect harness in ct/).
     #[inline]
     pub fn verify(
         &self,

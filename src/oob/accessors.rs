@@ -18,7 +18,7 @@ impl OobChallenge {
 
     /// How the code is hashed.
     #[must_use]
-    pub const fn scheme(&self) -> crate::backup::HashScheme {
+    pub const fn scheme(&self) -> crate::keyed_hash::HashScheme {
         self.scheme
     }
 

@@ -3,7 +3,7 @@
 use mfa_core::account::DisableScope::Everything;
 use mfa_core::account::LoginToken;
 use mfa_core::account::Method::{Authenticator as Totp, Email};
-use mfa_core::account::{LockState, ThrottlePolicy, Withheld};
+use mfa_core::account::{LockState, MAX_FAILURES, ThrottlePolicy, Withheld};
 use mfa_core::{
     account::{Event, MfaPolicy},
     error::Error,
@@ -283,6 +283,9 @@ fn lock_state_reads_the_budget_without_the_policy_numbers() {
     assert!(ThrottlePolicy::DEFAULT.with_max_failures(0).is_err());
     assert!(ThrottlePolicy::DEFAULT.with_max_failures(101).is_err());
     assert_eq!(ThrottlePolicy::DEFAULT.max_failures(), 100);
+    // The limit itself is allowed: the bound is inclusive.
+    let most = ThrottlePolicy::DEFAULT.with_max_failures(MAX_FAILURES).unwrap();
+    assert_eq!(most.max_failures(), MAX_FAILURES);
 }
 
 fn seen_until(state: &LockState) -> u64 {

@@ -78,3 +78,23 @@ fn reset_wipes_every_factor_and_the_user_enrols_again_at_once() {
     assert!(out.events.is_empty());
     assert_eq!((out.val(), fresh.acct.version()), (vec![], 0));
 }
+
+/// A record stored without its backup-code set or any challenge (loading accepts
+/// one) still has its methods wiped by a reset: the methods alone are something to
+/// wipe.
+#[cfg(feature = "serde")]
+#[test]
+fn reset_wipes_the_methods_of_a_record_without_backup_codes() {
+    let mut fx = Fx::new();
+    assert!(fx.enable(APP).result.is_ok());
+    let mut record = serde_json::to_value(&fx.acct).unwrap();
+    let object = record.as_object_mut().unwrap();
+    assert!(object.remove("backup_codes").is_some());
+    object.insert("challenges".into(), serde_json::Value::Array(vec![]));
+    fx.acct = serde_json::from_value(record).unwrap();
+    assert_eq!(fx.acct.backup_codes_remaining(), None);
+    let out = fx.reset();
+    assert_eq!(out.val(), [Totp]);
+    assert!(!fx.acct.mfa_enabled());
+    assert_eq!(fx.acct.methods(), []);
+}

@@ -6,6 +6,7 @@
 //! new (or still under a retired key) before the record is stored. Records of
 //! schema version 1 hold plain values until their next change is sealed.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -45,17 +46,21 @@ impl Sealable for String {
 }
 
 /// One secret field: at least one of the two forms is always present.
+///
+/// The plain value is boxed: a loaded record holds only the sealed form until an
+/// operation opens it, and an authenticator secret's buffer (128 bytes) inline
+/// would be copied, unused, every time the record is moved while it is decoded.
 #[derive(Clone)]
 pub(crate) struct Vault<T> {
-    pub(crate) plain: Option<T>,
+    pub(crate) plain: Option<Box<T>>,
     pub(crate) sealed: Option<Sealed>,
 }
 
 impl<T: Sealable> Vault<T> {
     /// A new value, not yet sealed.
-    pub(crate) const fn new(plain: T) -> Self {
+    pub(crate) fn new(plain: T) -> Self {
         Vault {
-            plain: Some(plain),
+            plain: Some(Box::new(plain)),
             sealed: None,
         }
     }
@@ -63,7 +68,7 @@ impl<T: Sealable> Vault<T> {
     /// The plain value. The record is opened before every operation, so this fails
     /// only on a record that was never opened.
     pub(crate) fn plain(&self) -> Result<&T, Error> {
-        self.plain.as_ref().ok_or(Error::SealedValueInvalid)
+        self.plain.as_deref().ok_or(Error::SealedValueInvalid)
     }
 
     /// Opens the sealed form, if the plain one is not at hand yet.
@@ -78,7 +83,7 @@ impl<T: Sealable> Vault<T> {
         }
         let sealed = self.sealed.as_ref().ok_or(Error::SealedValueInvalid)?;
         let bytes = seal::open(keys, record, field, sealed)?;
-        self.plain = Some(T::from_bytes(&bytes)?);
+        self.plain = Some(Box::new(T::from_bytes(&bytes)?));
         Ok(())
     }
 
@@ -96,7 +101,7 @@ impl<T: Sealable> Vault<T> {
             .sealed
             .as_ref()
             .is_some_and(|s| s.key_id == current.id());
-        if let (Some(plain), false) = (self.plain.as_ref(), fresh) {
+        if let (Some(plain), false) = (self.plain.as_deref(), fresh) {
             let bytes = plain.to_bytes();
             self.sealed = Some(seal::seal(current, record, field, &bytes, rng));
         }
@@ -156,7 +161,7 @@ mod tests {
         assert!(sealed(1) == sealed(1));
         assert!(sealed(1) != sealed(2));
         let mut opened = sealed(1);
-        opened.plain = Some(String::from("a"));
+        opened.plain = Some(Box::new(String::from("a")));
         assert!(opened == sealed(1), "what is open in memory is not stored");
         assert!(clear("a") != opened && opened != clear("a"));
         assert_eq!(format!("{:?}", opened), "[redacted]");

@@ -1,6 +1,7 @@
 //! A sealed value as stored: `{"k": key id, "s": hex of nonce ‖ ciphertext ‖ tag}`
 //! (schema version 2), or the plain value (schema version 1, not yet sealed).
 
+use alloc::boxed::Box;
 use core::fmt;
 use core::marker::PhantomData;
 
@@ -52,7 +53,7 @@ impl<'de, T: Sealable + Deserialize<'de>> Visitor<'de> for VaultVisitor<T> {
     fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Vault<T>, E> {
         let plain = T::deserialize(StrDeserializer::<E>::new(text))?;
         Ok(Vault {
-            plain: Some(plain),
+            plain: Some(Box::new(plain)),
             sealed: None,
         })
     }

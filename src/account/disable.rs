@@ -87,6 +87,7 @@ impl Mfa {
                 account.remove_method(method);
                 events.push(Event::MethodDisabled { method });
             }
+            account.revoke_devices(events);
             if !account.mfa_enabled() {
                 events.push(Event::MfaTurnedOff);
             }

@@ -75,4 +75,19 @@ pub enum Event {
     /// A backup code that was already used was presented again. Counted as a
     /// failure; someone else may hold the user's list.
     BackupCodeReused,
+    /// A device was remembered: its token skips the second factor until
+    /// `expires_at`. Tell the user ("a new device will not be asked for a code").
+    DeviceRemembered {
+        /// When the device stops skipping the second factor, Unix seconds.
+        expires_at: u64,
+    },
+    /// A remembered device stood in for the second factor at sign-in.
+    DeviceRecognized,
+    /// Remembered devices were forgotten: on request, or because a method was
+    /// turned off, the backup codes were replaced, or the account was unlocked or
+    /// reset. Each must answer a code at its next sign-in.
+    DevicesForgotten {
+        /// How many.
+        count: usize,
+    },
 }

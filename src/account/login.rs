@@ -16,7 +16,9 @@ use crate::error::Error;
 #[derive(Debug)]
 #[must_use = "a user with MFA must not be signed in before the challenge is answered"]
 pub enum LoginStart {
-    /// No method is enabled: the first factor is the whole sign-in.
+    /// No second factor is needed: no method is enabled (the first factor is the
+    /// whole sign-in), or, from [`Mfa::begin_login_remembered`], the device is a
+    /// remembered one (with [`Event::DeviceRecognized`](super::Event::DeviceRecognized)).
     NotRequired,
     /// Ask for a code (the seeds' `pending_provider_mfa` with method and hint).
     Required(PendingChallenge<Login>),
@@ -51,13 +53,23 @@ impl Mfa {
         now: u64,
     ) -> Change<'a, LoginStart> {
         self.run_sealing(account, now, rng, |account, _, rng| {
-            let Some(method) = account.default_method else {
-                return Ok(LoginStart::NotRequired);
-            };
-            self.check_may_begin(account, now)?;
-            let pending = self.open_verifying(account, Task::Login, method, rng, now)?;
-            Ok(LoginStart::Required(pending))
+            self.start_login(account, rng, now)
         })
+    }
+
+    /// What [`begin_login`](Self::begin_login) does inside its run.
+    pub(crate) fn start_login<R: CryptoRng + ?Sized>(
+        &self,
+        account: &mut Account,
+        rng: &mut R,
+        now: u64,
+    ) -> Result<LoginStart, crate::error::Error> {
+        let Some(method) = account.default_method else {
+            return Ok(LoginStart::NotRequired);
+        };
+        self.check_may_begin(account, now)?;
+        let pending = self.open_verifying(account, Task::Login, method, rng, now)?;
+        Ok(LoginStart::Required(pending))
     }
 
     /// Checks the code of a login challenge: the current method's code, or a backup

@@ -120,9 +120,9 @@ impl Mfa {
         Change::new(account, loaded, Outcome { result, events })
     }
 
-    /// Expired challenges become tombstones.
+    /// Expired challenges become tombstones; expired devices are forgotten.
     fn retire_expired(account: &mut Account, now: u64) {
-        let mut retired = false;
+        let mut retired = account.drop_expired_devices(now);
         for challenge in &mut account.challenges {
             retired |= challenge.retire_if_expired(now);
         }

@@ -15,6 +15,7 @@ mod challenge;
 mod change;
 mod default_method;
 mod destination;
+mod device;
 mod disable;
 mod event;
 mod login;
@@ -24,6 +25,7 @@ mod prompt;
 mod record;
 mod recovery;
 mod regenerate;
+mod remember;
 mod sealing;
 mod setup;
 #[cfg(feature = "serde")]
@@ -36,15 +38,18 @@ pub use crate::method::{Method, Purpose};
 pub use challenge::{DisableScope, PendingChallenge, VerifiedWith};
 pub use change::{Change, Outcome};
 pub use destination::MAX_EMAIL_LEN;
+pub use device::{DeviceInfo, DeviceToken, MAX_DEVICE_LABEL_CHARS};
 pub use disable::Disabled;
 pub use event::Event;
 pub use login::{LoginStart, LoginVerified};
 pub use mfa::Mfa;
 pub use policy::{
-    MAX_CHALLENGE_LIFETIME, MAX_FAILURES, MAX_LOCKOUT_AFTER, MfaPolicy, ThrottlePolicy,
+    MAX_CHALLENGE_LIFETIME, MAX_FAILURES, MAX_LOCKOUT_AFTER, MAX_REMEMBER_FOR,
+    MAX_REMEMBERED_DEVICES, MfaPolicy, ThrottlePolicy,
 };
 pub use prompt::{Delivery, Prompt, SetupMaterial, TotpEnrollment, Withheld};
 pub use record::{Account, MAX_STORED_TIME};
+pub use remember::RememberedLogin;
 pub use setup::{MethodSetup, SetupConfirmed, SetupNext, SetupStarted};
 #[cfg(feature = "serde")]
 pub use stored::StoredAccount;

@@ -187,6 +187,8 @@ impl ThrottlePolicy {
 /// | wrong codes per challenge | 5 |
 /// | email / SMS codes sent per account per hour | 10 |
 /// | "running low" on backup codes at | 3 left |
+/// | a remembered device skips the second factor for | 30 days |
+/// | devices remembered per account | 5 (the oldest is forgotten for a sixth) |
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MfaPolicy {
     pub(crate) issuer: Option<String>,
@@ -198,6 +200,8 @@ pub struct MfaPolicy {
     pub(crate) challenge_attempts: u8,
     pub(crate) codes_per_hour: u8,
     pub(crate) backup_low_at: u8,
+    pub(crate) remember_for: u64,
+    pub(crate) max_devices: u8,
 }
 
 impl Default for MfaPolicy {
@@ -212,12 +216,20 @@ impl Default for MfaPolicy {
             challenge_attempts: 5,
             codes_per_hour: 10,
             backup_low_at: 3,
+            remember_for: 30 * 86_400,
+            max_devices: 5,
         }
     }
 }
 
 /// The longest a challenge may live, seconds (one hour).
 pub const MAX_CHALLENGE_LIFETIME: u64 = 3_600;
+
+/// The longest a device may be remembered, seconds (400 days).
+pub const MAX_REMEMBER_FOR: u64 = 400 * 86_400;
+
+/// The most devices an account may remember at once.
+pub const MAX_REMEMBERED_DEVICES: u8 = 20;
 
 impl MfaPolicy {
     /// The issuer name authenticator apps show beside the account (your product).
@@ -290,6 +302,36 @@ impl MfaPolicy {
     pub fn with_backup_low_at(mut self, remaining: u8) -> Self {
         self.backup_low_at = remaining;
         self
+    }
+
+    /// How long a device remembered after a sign-in skips the second factor
+    /// (`lifetime` seconds, counted from when it was remembered), and how many
+    /// devices an account keeps (remembering one more forgets the oldest).
+    ///
+    /// # Errors
+    /// [`ConfigError::Policy`] with [`PolicyField::RememberedDevices`] for a
+    /// lifetime of 0 or above [`MAX_REMEMBER_FOR`], or a count of 0 or above
+    /// [`MAX_REMEMBERED_DEVICES`].
+    pub fn with_remembered_devices(mut self, lifetime: u64, max: u8) -> Result<Self, ConfigError> {
+        if lifetime == 0 || lifetime > MAX_REMEMBER_FOR || max == 0 || max > MAX_REMEMBERED_DEVICES
+        {
+            return Err(ConfigError::Policy(PolicyField::RememberedDevices));
+        }
+        self.remember_for = lifetime;
+        self.max_devices = max;
+        Ok(self)
+    }
+
+    /// How long a remembered device skips the second factor, seconds.
+    #[must_use]
+    pub const fn remember_for(&self) -> u64 {
+        self.remember_for
+    }
+
+    /// How many devices an account remembers at most.
+    #[must_use]
+    pub const fn max_devices(&self) -> u8 {
+        self.max_devices
     }
 
     /// The issuer name, if set.

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::challenge::Challenge;
+use super::device::RememberedDevice;
 use super::throttle::{SendBudget, Throttle};
 use super::vault::Vault;
 use crate::backup::BackupCodeSet;
@@ -71,6 +72,8 @@ pub struct Account {
     pub(crate) throttle: Throttle,
     pub(crate) sends: SendBudget,
     pub(crate) challenges: Vec<Challenge>,
+    /// Devices that skip the second factor until they expire or are revoked.
+    pub(crate) devices: Vec<RememberedDevice>,
     /// Set by every mutation during an operation; turned into one version step at
     /// its end. Never stored.
     pub(crate) dirty: bool,
@@ -195,6 +198,7 @@ impl Account {
             .map(BackupCodeSet::key_id)
             .into_iter()
             .chain(self.challenges.iter().filter_map(Challenge::key_id))
+            .chain(self.devices.iter().map(|d| d.key_id))
             .chain(self.sealed_forms().flatten().map(|s| s.key_id))
             .collect();
         ids.sort_unstable();
@@ -261,6 +265,7 @@ impl fmt::Debug for Account {
             .field("failures", &self.throttle.failures)
             .field("wait_until", &self.throttle.wait_until)
             .field("challenges", &self.challenges.len())
+            .field("devices", &self.devices.len())
             .finish_non_exhaustive()
     }
 }

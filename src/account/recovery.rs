@@ -29,6 +29,8 @@ impl Mfa {
                 account.throttle.succeed();
                 account.touch();
                 events.push(Event::Unlocked { failures });
+                // Someone was guessing codes: every device must prove itself again.
+                account.revoke_devices(events);
             }
             Ok(failures)
         })
@@ -52,6 +54,7 @@ impl Mfa {
             let anything = !removed.is_empty()
                 || account.backup_codes.is_some()
                 || !account.challenges.is_empty()
+                || !account.devices.is_empty()
                 || account.throttle != Default::default();
             if !anything {
                 return Ok(removed);
@@ -67,6 +70,7 @@ impl Mfa {
             account.backup_codes = None;
             account.challenges.clear();
             account.throttle.succeed();
+            account.revoke_devices(events);
             account.touch();
             events.push(Event::MfaReset);
             Ok(removed)

@@ -56,6 +56,7 @@ impl Mfa {
                 BackupCodeSet::generate(&self.policy.backup, self.keys.current(), rng);
             events.push(Event::BackupCodesRegenerated { count: set.len() });
             account.backup_codes = Some(set);
+            account.revoke_devices(events);
             account.touch();
             Ok(plain)
         })

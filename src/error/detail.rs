@@ -168,6 +168,8 @@ pub enum PolicyField {
     CodesPerHour,
     /// A stored account record whose parts contradict each other.
     AccountRecord,
+    /// How long devices are remembered, or how many.
+    RememberedDevices,
 }
 
 impl PolicyField {
@@ -187,6 +189,7 @@ impl PolicyField {
             PolicyField::Challenge => "challenge lifetime or attempts",
             PolicyField::CodesPerHour => "codes per hour",
             PolicyField::AccountRecord => "account record",
+            PolicyField::RememberedDevices => "remembered devices",
         }
     }
 }
@@ -315,6 +318,10 @@ pub enum RecordError {
     /// A secret in the clear in a record of the sealed schema (version 2), a
     /// sealed one in a record of version 1, or a sealed record without its id.
     Sealing,
+    /// Remembered devices the library never keeps: with no method enabled, more
+    /// than [`MAX_REMEMBERED_DEVICES`](crate::account::MAX_REMEMBERED_DEVICES), two
+    /// with one hash, a label not in its stored form, or times out of order.
+    Devices,
 }
 
 impl RecordError {
@@ -329,6 +336,7 @@ impl RecordError {
             RecordError::Destination => "destination",
             RecordError::TimeOutOfRange => "time_out_of_range",
             RecordError::Sealing => "sealing",
+            RecordError::Devices => "devices",
         }
     }
 }
@@ -343,6 +351,7 @@ impl fmt::Display for RecordError {
             RecordError::Destination => "a destination the library never accepts",
             RecordError::TimeOutOfRange => "a time past the year 9999",
             RecordError::Sealing => "a secret sealed or in the clear against its schema",
+            RecordError::Devices => "remembered devices the library never keeps",
         })
     }
 }

@@ -9,6 +9,7 @@
     clippy::panic
 )]
 
+mod devices;
 mod disable;
 mod fixture;
 mod login;

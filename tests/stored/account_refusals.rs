@@ -248,3 +248,60 @@ fn loading_refuses_what_the_state_machine_never_writes() {
     let err = load_typed(&acct, |v| v["v"] = json!(7)).unwrap_err();
     assert_eq!(err, Error::UnsupportedSchema { version: 7 });
 }
+
+/// A record with remembered devices writes them and loads them back as they were;
+/// a record without any writes no `devices` field at all (it reads as before). A
+/// device list the library never keeps is refused.
+#[test]
+fn remembered_devices_round_trip_and_loading_refuses_what_is_never_kept() {
+    let mut fx = Fx::enabled(&[APP]);
+    let before = crate::fixture::round_trip(&fx.acct);
+    assert!(!before.contains("devices"), "{before}");
+    for label in ["laptop", "phone"] {
+        fx.now += 60;
+        let login = fx.login();
+        let code = fx.next_totp();
+        let (a, r, n) = (&mut fx.acct, &mut fx.rng, fx.now);
+        let out = fx
+            .mfa
+            .verify_login_remembering(a, &login.token, &code, label, r, n)
+            .in_memory();
+        assert!(out.result.is_ok(), "{:?}", out.result);
+    }
+    let json = crate::fixture::round_trip(&fx.acct);
+    assert!(json.contains(r#""label":"laptop""#), "{json}");
+    let acct = fx.acct.clone();
+
+    let devices = Error::CorruptRecord(RecordError::Devices);
+    refused(&acct, RecordError::Devices, &|v| {
+        v["devices"][1]["id"] = v["devices"][0]["id"].clone();
+    });
+    refused(&acct, RecordError::Devices, &|v| {
+        v["devices"][0]["label"] = json!("tab\there");
+    });
+    refused(&acct, RecordError::Devices, &|v| {
+        v["devices"][0]["last_used_at"] = json!(0);
+    });
+    refused(&acct, RecordError::Devices, &|v| {
+        let created = v["devices"][0]["created_at"].clone();
+        v["devices"][0]["expires_at"] = created;
+    });
+    refused(&acct, RecordError::Devices, &|v| {
+        v["devices"][0]["expires_at"] = json!(MAX_STORED_TIME + 1);
+    });
+    // Devices with no method left.
+    refused(&acct, RecordError::Devices, &|v| {
+        let object = v.as_object_mut().unwrap();
+        for key in ["authenticator", "default", "backup_codes"] {
+            object.remove(key);
+        }
+        object.insert("challenges".into(), json!([]));
+    });
+    // More than any account may keep: refused while reading the list.
+    let text = load_edited(&acct, |v| {
+        let one = v["devices"][0].clone();
+        v["devices"] = Value::Array(vec![one; 21]);
+    })
+    .unwrap_err();
+    assert!(text.contains(&devices.to_string()), "{text}");
+}

@@ -4,6 +4,8 @@
 
 use crate::account::challenge::{Challenge, Factor, PendingMethod, Task};
 use crate::account::destination;
+use crate::account::device::is_clean_label;
+use crate::account::policy::MAX_REMEMBERED_DEVICES;
 use crate::account::record::{Account, MAX_STORED_TIME};
 use crate::error::RecordError;
 use crate::method::{Method, Purpose};
@@ -16,6 +18,7 @@ pub(crate) fn check(account: &Account, sealed: bool) -> Result<(), RecordError> 
     }
     check_methods(account)?;
     check_times(account)?;
+    check_devices(account)?;
     for purpose in Purpose::ALL {
         let count = account
             .challenges
@@ -79,6 +82,29 @@ fn check_times(account: &Account) -> Result<(), RecordError> {
         .any(|t| t > MAX_STORED_TIME);
     if late {
         return Err(RecordError::TimeOutOfRange);
+    }
+    Ok(())
+}
+
+/// Remembered devices only while a method is enabled, no more than an account may
+/// keep, each hash once, each label as the library stores labels, and each one's
+/// times in order and before the year 10000.
+fn check_devices(account: &Account) -> Result<(), RecordError> {
+    let devices = &account.devices;
+    if devices.is_empty() {
+        return Ok(());
+    }
+    let fits = account.default_method.is_some()
+        && devices.len() <= usize::from(MAX_REMEMBERED_DEVICES)
+        && devices.iter().enumerate().all(|(i, d)| {
+            is_clean_label(&d.label)
+                && d.created_at <= d.last_used_at
+                && d.last_used_at < d.expires_at
+                && d.expires_at <= MAX_STORED_TIME
+                && devices.iter().take(i).all(|earlier| earlier.id != d.id)
+        });
+    if !fits {
+        return Err(RecordError::Devices);
     }
     Ok(())
 }

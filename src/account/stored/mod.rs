@@ -27,11 +27,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod challenge;
 mod check;
+mod devices;
 mod methods;
 mod throttle;
 mod vault;
 
 use super::challenge::Challenge;
+use super::device::RememberedDevice;
 use super::record::Account;
 use crate::backup::BackupCodeSet;
 use crate::error::{Error, RecordError};
@@ -81,6 +83,11 @@ struct WrittenV1<'a> {
     sends: SendsV1,
     #[serde(serialize_with = "challenge::serialize")]
     challenges: &'a [Challenge],
+    #[serde(
+        serialize_with = "devices::serialize",
+        skip_serializing_if = "<[_]>::is_empty"
+    )]
+    devices: &'a [RememberedDevice],
 }
 
 /// The record as read, before its consistency is checked.
@@ -105,6 +112,8 @@ struct StoredV1 {
     sends: SendsV1,
     #[serde(deserialize_with = "challenge::deserialize")]
     challenges: Vec<Challenge>,
+    #[serde(default, deserialize_with = "devices::deserialize")]
+    devices: Vec<RememberedDevice>,
 }
 
 /// A stored account record that has the right shape but is not yet checked (feature
@@ -166,6 +175,7 @@ impl TryFrom<StoredAccount> for Account {
             throttle: s.throttle.into(),
             sends: s.sends.into(),
             challenges: s.challenges,
+            devices: s.devices,
             dirty: false,
         };
         check::check(&account, sealed)?;
@@ -193,6 +203,7 @@ impl Serialize for Account {
             throttle: self.throttle.into(),
             sends: self.sends.into(),
             challenges: &self.challenges,
+            devices: &self.devices,
         }
         .serialize(serializer)
     }

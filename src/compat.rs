@@ -1,6 +1,21 @@
 //! Authenticator-app compatibility: warn before enrolling a user with a TOTP/HOTP
 //! setting that common authenticator apps are reported to ignore.
 //!
+//! ```
+//! use mfa_core::compat::{AuthenticatorApp, CompatibilityReport};
+//! use mfa_core::{error::Error, otp::TotpConfig};
+//!
+//! fn main() -> Result<(), Error> {
+//!     let report = CompatibilityReport::for_totp(&TotpConfig::default().with_period(60)?);
+//!     for warning in report.warnings() {
+//!         println!("before you show the QR code: {warning}");
+//!     }
+//!     assert!(report.affects(AuthenticatorApp::MicrosoftAuthenticator));
+//!     assert!(CompatibilityReport::for_totp(&TotpConfig::default()).is_empty());
+//!     Ok(())
+//! }
+//! ```
+//!
 //! An `otpauth://` URI may carry `algorithm`, `digits` and `period`, but several widely
 //! used apps scan such a URI without complaint, drop the parameter and compute
 //! SHA-1 / 6 digits / 30 s codes anyway. The user sees plausible codes that the server

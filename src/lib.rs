@@ -38,3 +38,19 @@ pub use secret::{
 pub use sensitive::SensitiveText;
 pub use server_key::{MAX_SERVER_KEY_BYTES, MIN_SERVER_KEY_BYTES, ServerKey};
 pub use server_keys::ServerKeys;
+
+/// The `rand_core` (0.10) whose `CryptoRng` every call that draws randomness takes,
+/// so your code can name the trait without a matching dependency of its own:
+///
+/// ```
+/// use mfa_core::{Secret, rand_core::CryptoRng};
+///
+/// fn new_secret<R: CryptoRng + ?Sized>(rng: &mut R) -> Secret {
+///     Secret::generate(rng)
+/// }
+///
+/// fn main() {
+///     let _secret = new_secret(&mut rand::rng());
+/// }
+/// ```
+pub use rand_core;

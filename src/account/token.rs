@@ -1,5 +1,5 @@
-//! Challenge tokens (the seeds' `mfaToken`): 128 random bits, typed by purpose, stored
-//! only as a hash.
+//! Challenge tokens (the `mfaToken` an MFA API hands its client): 128 random bits,
+//! typed by purpose, stored only as a hash.
 
 use alloc::string::String;
 use core::fmt;

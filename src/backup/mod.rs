@@ -1,6 +1,23 @@
 //! Backup (recovery) codes: generated once, stored only as salted keyed hashes, each
 //! usable once.
 //!
+//! ```
+//! use mfa_core::backup::{BackupCodePolicy, BackupCodeSet};
+//! use mfa_core::{ServerKey, error::Error};
+//!
+//! fn main() -> Result<(), Error> {
+//!     let key = ServerKey::new(1, &[0x42; 32])?; // from configuration, not the database
+//!     let policy = BackupCodePolicy::default();
+//!     let (plain, mut set) = BackupCodeSet::generate(&policy, &key, &mut rand::rng());
+//!     // Show `plain` to the user once; persist `set`, which holds only keyed hashes.
+//!     let typed = plain.expose_secret().next().unwrap_or_default().to_lowercase();
+//!     let used = set.consume(&typed, &key, 1_767_225_600)?; // then persist `set` again
+//!     assert_eq!(used.remaining(), 9);
+//!     assert_eq!(set.consume(&typed, &key, 1_767_225_660), Err(Error::BackupCodeUsed));
+//!     Ok(())
+//! }
+//! ```
+//!
 //! - [`BackupCodePolicy`]: how many codes (default 10), how long (default 16 Crockford
 //!   base32 characters, 80 bits; below 64 bits is refused), how they are grouped for
 //!   display (default `xxxx-xxxx-xxxx-xxxx`).

@@ -1,5 +1,31 @@
 //! The one error type of the crate, and its machine-readable codes.
 //!
+//! ```
+//! use mfa_core::error::Error;
+//!
+//! /// The HTTP status to answer with (the crate README has the whole table).
+//! fn status(error: &Error, signing_in: bool) -> u16 {
+//!     match error {
+//!         Error::TooManyAttempts { .. }
+//!         | Error::ResendCooldown { .. }
+//!         | Error::TooManyCodesSent { .. } => 429, // Retry-After: the error's retry_at
+//!         Error::MfaLocked => 423,
+//!         Error::ChallengeInvalid => 404,
+//!         Error::MfaAlreadyEnabled { .. } | Error::StepUpComplete => 409,
+//!         Error::StepUpRequired => 403,
+//!         Error::InvalidCode | Error::CodeReused { .. } | Error::BackupCodeUsed if signing_in => 401,
+//!         e if e.is_user_error() => 400,
+//!         _ => 500, // a caller bug or bad stored data: log it
+//!     }
+//! }
+//!
+//! fn main() {
+//!     let error = Error::InvalidCode;
+//!     assert_eq!((status(&error, true), error.code()), (401, "invalid_code"));
+//!     assert_eq!(status(&Error::RngFailure, false), 500);
+//! }
+//! ```
+//!
 //! Errors fall in two families, kept apart on purpose:
 //!
 //! - **what the user did**: a wrong code ([`Error::InvalidCode`]), a code that was

@@ -1,5 +1,22 @@
 //! Out-of-band (email / SMS) one-time codes.
 //!
+//! ```
+//! use mfa_core::oob::{OobChallenge, OobChannel, OobPolicy, mask_email};
+//! use mfa_core::{ServerKey, error::Error};
+//!
+//! fn main() -> Result<(), Error> {
+//!     let key = ServerKey::new(1, &[0x42; 32])?; // from configuration, not the database
+//!     let (policy, now) = (OobPolicy::default(), 1_767_225_600);
+//!     let (code, mut challenge) =
+//!         OobChallenge::issue(OobChannel::Email, &policy, &key, &mut rand::rng(), now)?;
+//!     // Persist `challenge`, then email `code`; show where it went:
+//!     assert_eq!(mask_email("jane.doe@example.com"), "j•••@example.com");
+//!     challenge.verify(code.as_str(), &key, now + 30)?; // persist again, success or not
+//!     assert!(challenge.is_consumed());
+//!     Ok(())
+//! }
+//! ```
+//!
 //! The library draws the code (uniform digits, no modulo bias) from your CSPRNG,
 //! stores only its salted keyed hash under your [`ServerKey`](crate::ServerKey), and
 //! hands you the plain code to deliver. You own the mailer, the SMS gateway, the

@@ -1,6 +1,20 @@
 //! `otpauth://` Key URIs, the format authenticator apps read from enrolment QR codes
 //! (Google Authenticator's "Key Uri Format").
 //!
+//! ```
+//! use mfa_core::{Secret, error::Error, otp::TotpConfig, uri::KeyUri};
+//!
+//! fn main() -> Result<(), Error> {
+//!     let secret = Secret::generate(&mut rand::rng());
+//!     let uri = KeyUri::totp(Some("Example"), "jane@example.com", secret, TotpConfig::default())?;
+//!     let text = uri.to_uri(); // show it as a QR code; never log it
+//!     let imported = KeyUri::parse(text.expose_secret())?;
+//!     assert_eq!(imported, uri);
+//!     assert_eq!((imported.issuer(), imported.account()), (Some("Example"), "jane@example.com"));
+//!     Ok(())
+//! }
+//! ```
+//!
 //! ```text
 //! otpauth://totp/ACME%20Co:john@example.com?secret=BASE32SECRET&issuer=ACME%20Co
 //! otpauth://hotp/ACME%20Co:john@example.com?secret=BASE32SECRET&issuer=ACME%20Co&counter=0

@@ -355,3 +355,12 @@ impl fmt::Display for RecordError {
         })
     }
 }
+
+/// Each detail is an error in its own right, so a `?` on a call that returns one
+/// works in a function returning `Box<dyn core::error::Error>`.
+impl core::error::Error for CodeFormatError {}
+impl core::error::Error for BackupCodeFormatError {}
+impl core::error::Error for SecretError {}
+impl core::error::Error for ConfigError {}
+impl core::error::Error for UriError {}
+impl core::error::Error for RecordError {}

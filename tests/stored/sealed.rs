@@ -161,6 +161,17 @@ fn a_stored_record_holds_no_secret_and_no_address_at_any_stage() {
         Some("•••• 0134"),
         "the hint is masked after unsealing"
     );
+    // From a record just loaded, which holds only the sealed forms: each address
+    // opens for its own field.
+    let json = serde_json::to_string(&user.account).unwrap();
+    let loaded: Account = serde_json::from_str(&json).unwrap();
+    let sms = user.mfa.hint(&loaded, Method::Sms).unwrap();
+    assert_eq!(sms.as_deref(), Some("•••• 0134"));
+    let email = user.mfa.hint(&loaded, Method::Email).unwrap().unwrap();
+    assert!(
+        email.contains('•') && email.ends_with("example.com"),
+        "{email}"
+    );
 }
 
 /// A record of the first schema, with its secrets in the clear, is sealed by its

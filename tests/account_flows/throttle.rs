@@ -284,7 +284,9 @@ fn lock_state_reads_the_budget_without_the_policy_numbers() {
     assert!(ThrottlePolicy::DEFAULT.with_max_failures(101).is_err());
     assert_eq!(ThrottlePolicy::DEFAULT.max_failures(), 100);
     // The limit itself is allowed: the bound is inclusive.
-    let most = ThrottlePolicy::DEFAULT.with_max_failures(MAX_FAILURES).unwrap();
+    let most = ThrottlePolicy::DEFAULT
+        .with_max_failures(MAX_FAILURES)
+        .unwrap();
     assert_eq!(most.max_failures(), MAX_FAILURES);
 }
 

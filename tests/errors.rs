@@ -236,6 +236,23 @@ fn uri_messages_never_echo_the_secret() {
     }
 }
 
+/// A URI too long for a QR code is the caller's (its issuer or account names are
+/// too long), and the message says both lengths.
+#[test]
+fn a_uri_too_long_for_a_qr_code_names_both_lengths() {
+    let error = Error::UriTooLongForQr {
+        len: 2400,
+        max: 2331,
+    };
+    let text = error.to_string();
+    assert!(
+        text.contains("2400") && text.contains("2331") && text.contains("QR"),
+        "{text}"
+    );
+    assert_eq!(error.code(), "uri_too_long_for_qr");
+    assert!(!error.is_user_error());
+}
+
 /// Why a stored record was refused: each reason has its own stable name and its own
 /// message, and the error wrapping it says which.
 #[test]

@@ -194,6 +194,19 @@ impl TotpEnrollment {
         &self.uri
     }
 
+    /// The [`uri`](TotpEnrollment::uri) as a QR code in SVG, for the user's app to
+    /// scan. Available with the `qr` feature; drawn, and to be handled, as
+    /// [`KeyUri::to_qr_svg`](crate::uri::KeyUri::to_qr_svg) says: it carries the
+    /// secret.
+    ///
+    /// # Errors
+    /// [`Error::UriTooLongForQr`](crate::error::Error::UriTooLongForQr) when the
+    /// issuer and account name make the URI longer than a QR code carries.
+    #[cfg(feature = "qr")]
+    pub fn to_qr_svg(&self) -> Result<SensitiveText, crate::error::Error> {
+        crate::uri::qr_svg(&self.uri)
+    }
+
     /// Settings of this secret that some authenticator apps ignore (empty for the
     /// default configuration).
     #[must_use]

@@ -32,8 +32,9 @@
 //!   already used ([`Error::CodeReused`]), text that is not a code at all
 //!   ([`Error::MalformedCode`]). A server answers these to the user.
 //! - **what the caller (or stored data) got wrong**: a bad secret, a configuration out
-//!   of range, a clock before the epoch, an `otpauth://` URI that does not parse. These
-//!   are bugs or bad records; a server logs them and answers with a generic failure.
+//!   of range, a clock before the epoch, an `otpauth://` URI that does not parse or
+//!   does not fit in a QR code. These are bugs or bad records; a server logs them and
+//!   answers with a generic failure.
 //!
 //! No variant holds a string or any secret material, so an `Error` is safe to log.
 
@@ -79,6 +80,16 @@ pub enum Error {
     },
     /// An `otpauth://` URI could not be parsed.
     Uri(UriError),
+    /// The `otpauth://` URI holds more bytes than the largest QR code can carry at
+    /// the error correction used (`KeyUri::to_qr_svg`, feature `qr`). Only a long
+    /// issuer or account name can make it so: cap their lengths where they are
+    /// chosen.
+    UriTooLongForQr {
+        /// The URI's length, bytes.
+        len: usize,
+        /// The most a QR code carries, bytes.
+        max: usize,
+    },
     /// A backup code that was valid but has already been used. Each works once; a
     /// second use can mean someone else holds the user's printed codes: notify them.
     BackupCodeUsed,
@@ -216,6 +227,7 @@ impl Error {
             Error::Config(_) => "invalid_config",
             Error::TimeBeforeEpoch { .. } => "time_before_epoch",
             Error::Uri(_) => "invalid_otpauth_uri",
+            Error::UriTooLongForQr { .. } => "uri_too_long_for_qr",
             Error::BackupCodeUsed => "backup_code_used",
             Error::MalformedBackupCode(_) => "malformed_backup_code",
             Error::CodeExpired { .. } => "code_expired",
@@ -299,6 +311,10 @@ impl fmt::Display for Error {
                 write!(f, "time {now} is before the configured T0 {t0}")
             }
             Error::Uri(e) => write!(f, "invalid otpauth URI: {e}"),
+            Error::UriTooLongForQr { len, max } => write!(
+                f,
+                "the otpauth URI is {len} bytes, more than the {max} a QR code carries"
+            ),
             Error::BackupCodeUsed => f.write_str("this backup code was already used"),
             Error::MalformedBackupCode(e) => write!(f, "malformed backup code: {e}"),
             Error::CodeExpired { expired_at } => write!(f, "the code expired at {expired_at}"),

@@ -21,7 +21,8 @@
 //! ```
 //!
 //! [`KeyUri::to_uri`] builds one to show the user at enrolment; [`KeyUri::parse`] reads
-//! one, for instance to import an account from another system. **A Key URI contains the
+//! one, for instance to import an account from another system. With the `qr` feature,
+//! `KeyUri::to_qr_svg` draws it as the QR code to scan. **A Key URI contains the
 //! secret**: it is handed out only as [`SensitiveText`], and must never be logged.
 //!
 //! Only what the format carries survives a round trip: issuer, account, secret,
@@ -33,6 +34,11 @@
 mod build;
 mod parse;
 mod percent;
+#[cfg(feature = "qr")]
+mod qr;
+
+#[cfg(feature = "qr")]
+pub(crate) use qr::qr_svg;
 
 use alloc::string::{String, ToString};
 use core::fmt;

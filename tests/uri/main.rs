@@ -1,5 +1,6 @@
 //! `otpauth://` Key URIs: parsing what apps and other servers write, building them,
-//! their round trip, and the report on settings authenticator apps ignore.
+//! their round trip, the report on settings authenticator apps ignore, and (feature
+//! `qr`) the QR codes drawn from them.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,3 +16,5 @@ mod compat;
 mod fixture;
 mod parse;
 mod properties;
+#[cfg(feature = "qr")]
+mod qr;

@@ -43,7 +43,8 @@ impl Limits for SetupRequest {
 }
 
 /// `POST /identity/mfa/setup` (signed in): starts enrolling a method. Answers the
-/// `mfaToken` and either the new secret (`secret`, `otpauthUrl`), or the masked
+/// `mfaToken` and either the new secret (`secret`, `otpauthUrl`, and `qrSvg`, the
+/// URI as a QR code in SVG), or the masked
 /// address the code went to (`hint`), or, with a method already enabled, a
 /// `stepUp` prompt for a code of that method (with `deliveryWithheld` when that
 /// method's email/SMS code was not sent).
@@ -104,7 +105,8 @@ pub async fn begin(
 }
 
 /// `POST /identity/mfa/setup/step-up` (signed in): proves an enabled method with its
-/// code; answers what the new method needs (`secret` and `otpauthUrl`, or `hint`).
+/// code; answers what the new method needs (`secret`, `otpauthUrl` and `qrSvg`, or
+/// `hint`).
 ///
 /// # Errors
 /// As verifying a sign-in code, with 400 for a wrong code; `step_up_complete` (409)
@@ -166,17 +168,26 @@ pub async fn verify(
     Ok(Json(answer))
 }
 
-/// The new method's material: the secret to show, or the code to send (sent here).
+/// The new method's material: the secret to show (as text, URI and QR code), or the
+/// code to send (sent here).
 async fn material_json(
     state: &AppState,
     user: UserId,
     material: SetupMaterial,
 ) -> Result<Value, ApiError> {
     Ok(match material {
-        SetupMaterial::Authenticator(enrollment) => json!({
-            "secret": enrollment.secret().to_base32().expose_secret(),
-            "otpauthUrl": enrollment.uri().expose_secret(),
-        }),
+        SetupMaterial::Authenticator(enrollment) => {
+            // Drawn here so that no client needs a QR library of its own, nor sends
+            // the URI to a QR service. With usernames of at most 64 characters, only
+            // an issuer (MFA_ISSUER) hundreds of bytes long could make the URI too
+            // long for a QR code: that is logged and answered 500.
+            let qr = enrollment.to_qr_svg()?;
+            json!({
+                "secret": enrollment.secret().to_base32().expose_secret(),
+                "otpauthUrl": enrollment.uri().expose_secret(),
+                "qrSvg": qr.expose_secret(),
+            })
+        }
         SetupMaterial::Oob(delivery) => {
             let hint = delivery.hint();
             super::send(state, user, Some(delivery)).await?;

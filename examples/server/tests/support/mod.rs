@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use mfa_core::account::MfaPolicy;
+use mfa_core::uri::KeyUri;
 use mfa_core::{ServerKey, ServerKeys, account::Account};
 use mfa_server::password::Cost;
 use mfa_server::session::Sessions;
@@ -347,6 +348,7 @@ impl TestServer {
     }
 
     /// Enrols an authenticator for a signed-in user: the phone, and the backup codes.
+    /// The setup answer carries the QR code of its `otpauthUrl`.
     pub async fn enrol_authenticator(&self, session: &str) -> (Phone, Vec<String>) {
         let (status, started) = self
             .post(
@@ -356,6 +358,15 @@ impl TestServer {
             )
             .await;
         assert_eq!(status, 200, "{started}");
+        let svg = started["qrSvg"].as_str().unwrap();
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.ends_with("</svg>"),
+            "{svg}"
+        );
+        // mfa-core's own tests scan its drawings back with an independent decoder;
+        // here the drawing must be the one of this answer's URI.
+        let uri = KeyUri::parse(started["otpauthUrl"].as_str().unwrap()).unwrap();
+        assert_eq!(uri.to_qr_svg().unwrap().expose_secret(), svg);
         let phone = Phone::scan(started["secret"].as_str().unwrap());
         let (status, confirmed) = self
             .post(

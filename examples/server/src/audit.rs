@@ -93,6 +93,12 @@ fn describe(event: &Event) -> (&'static str, Value) {
         Event::MfaReset => ("mfa_reset", json!({})),
         Event::CodeReused { method } => ("code_reused", json!({ "method": method.name() })),
         Event::BackupCodeReused => ("backup_code_reused", json!({})),
+        Event::DeviceRemembered { expires_at } => (
+            "device_remembered",
+            json!({ "expiresAt": iso8601::format(expires_at) }),
+        ),
+        Event::DeviceRecognized => ("device_recognized", json!({})),
+        Event::DevicesForgotten { count } => ("devices_forgotten", json!({ "count": count })),
         // An event added to mfa-core later is still recorded, by its debug name.
         _ => ("other", json!({ "event": format!("{event:?}") })),
     }
@@ -128,6 +134,9 @@ mod tests {
                 method: Method::Authenticator,
             },
             Event::BackupCodeReused,
+            Event::DeviceRemembered { expires_at: 0 },
+            Event::DeviceRecognized,
+            Event::DevicesForgotten { count: 1 },
         ];
         let mut kinds: Vec<_> = events.iter().map(|e| describe(e).0).collect();
         assert!(!kinds.contains(&"other"));

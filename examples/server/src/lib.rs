@@ -20,6 +20,7 @@ pub mod client;
 pub mod clock;
 pub mod config;
 pub mod delivery;
+pub mod device_cookie;
 pub mod error;
 pub mod flow;
 pub mod iso8601;

@@ -4,8 +4,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use mfa_core::account::LoginStart;
+use axum::http::{HeaderMap, StatusCode};
+use mfa_core::account::{Event, LoginStart};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 use crate::audit::server_entry;
 use crate::body::{Body, Limits, at_most};
 use crate::client::ClientAddress;
+use crate::device_cookie;
 use crate::error::ApiError;
 use crate::flow::{self, Actor};
 use crate::limits::{self, PasswordAttempt};
@@ -92,6 +93,7 @@ pub async fn register(
 pub async fn login(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
+    headers: HeaderMap,
     Body(body): Body<Credentials>,
 ) -> Result<Json<Value>, ApiError> {
     let refused = || {
@@ -125,14 +127,22 @@ pub async fn login(
         let hash = state.passwords.hash(&body.password).await?;
         state.store.set_password_hash(user, &hash).await?;
     }
+    // A remembered device's cookie stands in for the second factor; any other
+    // cookie, or none, and sign-in asks for a code.
+    let device = device_cookie::read(&headers);
     let outcome = flow::run(&state, Actor::SigningIn(user), |account, now| {
-        state.mfa.begin_login(account, &mut rand::rng(), now)
+        let rng = &mut rand::rng();
+        match &device {
+            Some(device) => state.mfa.begin_login_remembered(account, device, rng, now),
+            None => state.mfa.begin_login(account, rng, now),
+        }
     })
     .await?;
+    let remembered = outcome.events.contains(&Event::DeviceRecognized);
     match outcome.result? {
         LoginStart::NotRequired => Ok(Json(json!({
             "status": "signed_in",
-            "token": session::open(&state, user, "password").await?,
+            "token": session::open(&state, user, if remembered { "remembered_device" } else { "password" }).await?,
         }))),
         LoginStart::Required(login) => {
             let mut body = super::challenge_opened(&state, user, login).await?;

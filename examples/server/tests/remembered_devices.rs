@@ -1,0 +1,150 @@
+//! "Don't ask again on this device": a sign-in with `rememberDevice` sets a
+//! `Secure; HttpOnly; SameSite=Strict` cookie, and the next password sign-in from
+//! that browser skips the code, until it expires or a factor changes.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod support;
+
+use mfa_server::{Clock as _, ManualClock};
+use serde_json::{Value, json};
+use support::{T0, TestServer, temp_db};
+
+const CREDENTIALS: &str = r#"{"username":"jane","password":"correct horse"}"#;
+
+/// POSTs `body` to `path` with a `Cookie` header when given: the status, the
+/// `Set-Cookie` header and the JSON.
+async fn post(
+    server: &TestServer,
+    path: &str,
+    cookie: Option<&str>,
+    body: Value,
+) -> (u16, Option<String>, Value) {
+    let mut request = server
+        .client
+        .post(format!("{}{path}", server.base))
+        .header("user-agent", "Firefox on macOS")
+        .json(&body);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let set_cookie = response
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, set_cookie, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_remembered_browser_skips_the_code_until_a_factor_changes() {
+    let db = temp_db("remembered_devices").await;
+    let server = TestServer::start(&db, ManualClock::new(T0)).await;
+    let session = server.register_and_sign_in("jane").await;
+    let (phone, backup) = server.enrol_authenticator(&session).await;
+    let credentials: Value = serde_json::from_str(CREDENTIALS).unwrap();
+
+    // Without asking, no cookie.
+    server.clock.advance(31);
+    let pending = server.password_step("jane").await;
+    let code = phone.code(server.clock.now());
+    let body = json!({ "mfaToken": pending["mfaToken"], "code": code });
+    let (status, cookie, _) = post(&server, "/identity/mfa/login/verify", None, body).await;
+    assert_eq!((status, cookie), (200, None));
+
+    // Asking: the cookie, with every attribute that keeps it to this browser.
+    server.clock.advance(31);
+    let pending = server.password_step("jane").await;
+    let code = phone.code(server.clock.now());
+    let body = json!({ "mfaToken": pending["mfaToken"], "code": code, "rememberDevice": true });
+    let (status, cookie, answer) = post(&server, "/identity/mfa/login/verify", None, body).await;
+    assert_eq!(status, 200, "{answer}");
+    let cookie = cookie.expect("a device cookie");
+    for attribute in [
+        "Secure",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        "Max-Age=2592000",
+    ] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    assert!(pair.starts_with("mfa_device=device_"), "{pair}");
+    let account = server.account("jane").await;
+    assert_eq!(account.devices()[0].label, "Firefox on macOS");
+
+    // The password alone signs in from that browser; not from another.
+    server.clock.advance(60);
+    let (status, _, answer) =
+        post(&server, "/api/auth/login", Some(&pair), credentials.clone()).await;
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &json!("signed_in")),
+        "{answer}"
+    );
+    let forged = "mfa_device=device_".to_owned() + &"0".repeat(64);
+    for other in [None, Some(forged.as_str()), Some("mfa_device=nonsense")] {
+        let (status, _, answer) =
+            post(&server, "/api/auth/login", other, credentials.clone()).await;
+        assert_eq!(
+            (status, &answer["status"]),
+            (200, &json!("pending_mfa")),
+            "{answer}"
+        );
+    }
+    let kinds = server.audit_kinds("jane").await;
+    assert!(kinds.contains(&"device_remembered".to_owned()), "{kinds:?}");
+    assert!(kinds.contains(&"device_recognized".to_owned()), "{kinds:?}");
+
+    // New backup codes: every remembered browser must answer a code again.
+    let (status, begun) = server
+        .post(
+            "/identity/mfa/backup-codes/regenerate",
+            Some(&session),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{begun}");
+    let code = &backup[0];
+    let (status, done) = server
+        .post(
+            "/identity/mfa/backup-codes/regenerate/verify",
+            Some(&session),
+            json!({ "mfaToken": begun["mfaToken"], "code": code }),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    let (status, _, answer) =
+        post(&server, "/api/auth/login", Some(&pair), credentials.clone()).await;
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &json!("pending_mfa")),
+        "{answer}"
+    );
+    assert!(server.account("jane").await.devices().is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_remembered_browser_stops_skipping_when_its_time_is_up() {
+    let db = temp_db("remembered_devices_expiry").await;
+    let server = TestServer::start(&db, ManualClock::new(T0)).await;
+    let session = server.register_and_sign_in("jane").await;
+    let (phone, _) = server.enrol_authenticator(&session).await;
+    let credentials: Value = serde_json::from_str(CREDENTIALS).unwrap();
+    server.clock.advance(31);
+    let pending = server.password_step("jane").await;
+    let code = phone.code(server.clock.now());
+    let body = json!({ "mfaToken": pending["mfaToken"], "code": code, "rememberDevice": true });
+    let (_, cookie, _) = post(&server, "/identity/mfa/login/verify", None, body).await;
+    let pair = cookie.unwrap().split(';').next().unwrap().to_owned();
+
+    server.clock.advance(30 * 86_400 - 1);
+    let (_, _, answer) = post(&server, "/api/auth/login", Some(&pair), credentials.clone()).await;
+    assert_eq!(answer["status"], "signed_in", "{answer}");
+    server.clock.advance(1);
+    let (_, _, answer) = post(&server, "/api/auth/login", Some(&pair), credentials).await;
+    assert_eq!(answer["status"], "pending_mfa", "{answer}");
+    server.stop().await;
+}

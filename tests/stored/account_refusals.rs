@@ -305,3 +305,45 @@ fn remembered_devices_round_trip_and_loading_refuses_what_is_never_kept() {
     .unwrap_err();
     assert!(text.contains(&devices.to_string()), "{text}");
 }
+
+/// A stored value of the wrong JSON type names what was expected there, and a
+/// sealed value naming its key or bytes twice is refused rather than read with
+/// either copy.
+#[test]
+fn loading_names_what_was_expected_and_refuses_sealed_fields_twice() {
+    let fx = Fx::enabled(&[MAIL]);
+    let acct = fx.acct.clone();
+    for (edit, expected) in [
+        (
+            &(|v: &mut Value| v["backup_codes"]["codes"] = json!("none")) as &dyn Fn(&mut Value),
+            "a list of stored backup codes",
+        ),
+        (
+            &|v: &mut Value| v["challenges"] = json!(7),
+            "a list of challenges",
+        ),
+        (
+            &|v: &mut Value| v["email"]["to"] = json!(7),
+            "a sealed value {\"k\", \"s\"} or a string",
+        ),
+    ] {
+        let text = load_edited(&acct, edit).unwrap_err();
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let json = serde_json::to_string(&acct).unwrap();
+    let value: Value = serde_json::from_str(&json).unwrap();
+    let sealed = &value["email"]["to"];
+    let (k, s) = (&sealed["k"], sealed["s"].as_str().unwrap());
+    for (twice, field) in [
+        (format!(r#"{{"k":{k},"k":{k},"s":"{s}"}}"#), "`k`"),
+        (format!(r#"{{"k":{k},"s":"{s}","s":"{s}"}}"#), "`s`"),
+    ] {
+        let to = serde_json::to_string(sealed).unwrap();
+        let edited = json.replacen(&to, &twice, 1);
+        assert_ne!(edited, json);
+        let err = serde_json::from_str::<Account>(&edited)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("duplicate field {field}")), "{err}");
+    }
+}

@@ -7,7 +7,7 @@ use core::fmt;
 
 use crate::error::Error;
 
-/// A second factor an account can enable. Serialised with the names the seed APIs
+/// A second factor an account can enable. Serialised with the names MFA HTTP APIs
 /// use: `"authenticator"` (a TOTP authenticator app), `"email"`, `"sms"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -72,7 +72,7 @@ impl fmt::Display for Method {
     }
 }
 
-/// What a challenge (the seeds' `mfaToken`) is for. A token of one purpose is refused
+/// What a challenge (an MFA API's `mfaToken`) is for. A token of one purpose is refused
 /// by the operations of every other ([`Error::WrongPurpose`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -119,7 +119,7 @@ impl fmt::Display for Purpose {
 
 /// The channel an out-of-band code is delivered on. Stored in the challenge (so the
 /// account layer can tell which method a login used) and serialised as `"email"` or
-/// `"sms"`, the names the seed APIs use for an MFA method.
+/// `"sms"`, the names MFA HTTP APIs use for a method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]

@@ -20,7 +20,7 @@ pub enum LoginStart {
     /// whole sign-in), or, from [`Mfa::begin_login_remembered`], the device is a
     /// remembered one (with [`Event::DeviceRecognized`](super::Event::DeviceRecognized)).
     NotRequired,
-    /// Ask for a code (the seeds' `pending_provider_mfa` with method and hint).
+    /// Ask for a code (an MFA API's `pending_provider_mfa` with method and hint).
     Required(PendingChallenge<Login>),
 }
 

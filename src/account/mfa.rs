@@ -165,7 +165,7 @@ impl Mfa {
         account.sends.check(now, self.policy.codes_per_hour)
     }
 
-    /// Refuses a method the account has not enabled, with the seeds' error for it.
+    /// Refuses a method the account has not enabled, with the error an MFA API gives for it.
     pub(crate) fn require_enabled(account: &Account, method: Method) -> Result<(), Error> {
         match (method, account.is_enabled(method)) {
             (_, true) => Ok(()),

@@ -108,8 +108,8 @@ impl Withheld {
 }
 
 /// What a user is asked for by a challenge that verifies an enabled method (login,
-/// disable, regenerate, the step-up before adding a method): the seeds'
-/// `pending_provider_mfa` with `method` and `hint`.
+/// disable, regenerate, the step-up before adding a method): what an MFA
+/// API answers as `pending_provider_mfa` with `method` and `hint`.
 #[derive(Debug)]
 #[must_use = "send the delivery, if any, and show the prompt"]
 pub struct Prompt {

@@ -72,7 +72,7 @@ pub enum SetupNext {
 #[derive(Debug)]
 #[must_use = "return the token and act on the next step"]
 pub struct SetupStarted {
-    /// The token for the next calls (the seeds' `mfaToken`).
+    /// The token for the next calls (an MFA API's `mfaToken`).
     pub token: SetupToken,
     /// When the enrolment expires, Unix seconds.
     pub expires_at: u64,
@@ -80,8 +80,8 @@ pub struct SetupStarted {
     pub next: SetupNext,
 }
 
-/// A confirmed enrolment (seed 004's "MFA method enabled", seed 003's
-/// `backup_codes`).
+/// A confirmed enrolment: the method now enabled and, with the first method, the
+/// `backup_codes` to show once.
 #[derive(Debug)]
 #[must_use = "show the backup codes, if any: they are never available again"]
 pub struct SetupConfirmed {
@@ -107,7 +107,7 @@ impl Mfa {
     /// SMS. Starting a setup replaces any setup in flight.
     ///
     /// # Errors
-    /// - [`Error::MfaAlreadyEnabled`]: the method is already enabled (seed 003's 409).
+    /// - [`Error::MfaAlreadyEnabled`]: the method is already enabled (an MFA API's 409).
     /// - [`Error::InvalidDestination`]: an address or number that cannot be one.
     /// - [`Error::Uri`]: the account name cannot label an `otpauth://` URI (empty,
     ///   blank) or the policy's TOTP config cannot be put in one (T0 ≠ 0).

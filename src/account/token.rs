@@ -79,7 +79,7 @@ pub type RegenerateToken = ChallengeToken<Regenerate>;
 /// `<purpose>_<32 hex digits>` (`login_5f0c…`), typed by its purpose so that a login
 /// operation cannot even be called with a setup token.
 ///
-/// Hand [`to_text`](Self::to_text) to the client (the seeds' `mfaToken`); when it
+/// Hand [`to_text`](Self::to_text) to the client (an MFA API's `mfaToken`); when it
 /// comes back, [`parse`](Self::parse) it as the type the endpoint expects. The account
 /// record keeps only a SHA-256 hash of the token ([`lookup_key`](Self::lookup_key)),
 /// so a leaked database holds no live token. Lookups compare hashes in constant time.

@@ -17,7 +17,7 @@ use crate::oob::OobChallenge;
 #[derive(Debug)]
 #[must_use = "return the token, show the prompt, send its delivery"]
 pub struct PendingChallenge<P: TokenPurpose> {
-    /// The token for the verify call (the seeds' `mfaToken`).
+    /// The token for the verify call (an MFA API's `mfaToken`).
     pub token: ChallengeToken<P>,
     /// What to ask the user for.
     pub prompt: Prompt,

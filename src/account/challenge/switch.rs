@@ -11,8 +11,8 @@ use crate::error::Error;
 use crate::method::Method;
 
 impl Mfa {
-    /// Moves a challenge to another enabled method (the seeds' "switch MFA login
-    /// method"), sending that method's code for email and SMS. The challenge keeps
+    /// Moves a challenge to another enabled method (a "switch MFA login
+    /// method" endpoint), sending that method's code for email and SMS. The challenge keeps
     /// its attempts and the account its failure count: switching never buys guesses.
     /// Switching to the current method changes nothing and sends nothing (use
     /// [`resend`](Self::resend)). A code sent here expires with the challenge at the

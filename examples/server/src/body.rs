@@ -1,6 +1,6 @@
 //! JSON request bodies: at most [`MAX_BODY_BYTES`], sent as `application/json`,
 //! decoded into the endpoint's type, and every field within its length limit.
-//! Every rejection answers in the seeds' error shape with its proper status (413
+//! Every rejection answers in the API's error shape with its proper status (413
 //! too large, 415 not JSON, 400 otherwise) and a message of this server's own:
 //! never a Rust type name from the decoder.
 

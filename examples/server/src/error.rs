@@ -1,4 +1,4 @@
-//! Error bodies in the seeds' shape, `{"error", "message", "code", "details"}`, with
+//! Error bodies in the API's shape, `{"error", "message", "code", "details"}`, with
 //! the HTTP status for each of mfa-core's errors. `details` carries mfa-core's stable
 //! machine code (`invalid_code`, `mfa_token_expired`, …).
 //!

@@ -1,5 +1,5 @@
 //! Unix seconds as `2026-01-01T00:00:00.000Z`: ISO 8601 in UTC with milliseconds,
-//! the seeds' timestamp format (seed 004's `enabledAt`). Every time in an answer,
+//! the API's timestamp format (`enabledAt`). Every time in an answer,
 //! a message included, is written this way.
 
 /// `secs` as an ISO 8601 UTC timestamp with milliseconds.

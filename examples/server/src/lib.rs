@@ -47,7 +47,7 @@ pub use delivery::{CodeSender, Outbox};
 pub use state::AppState;
 pub use store::{PostgresStore, SqliteStore, Store};
 
-/// Every endpoint. Paths follow the seed APIs: `/api/auth/*` for the first factor
+/// Every endpoint. Paths follow the MFA HTTP API: `/api/auth/*` for the first factor
 /// and the session, `/identity/mfa/*` for the second. Every answer goes through
 /// [`error::retry_after`], which gives each 429 its `Retry-After` header; bodies
 /// over [`body::MAX_BODY_BYTES`] are refused (413); unknown paths and methods

@@ -1,4 +1,4 @@
-//! Every error answer of the seed MFA API, over HTTP: for each, the status and the
+//! Every error answer of the MFA API, over HTTP: for each, the status and the
 //! body `{"error": <reason phrase>, "message", "code": <status>, "details": <machine
 //! code>}`. A 429 is answered only where waiting helps, and always with `retryAt` in
 //! the body and a `Retry-After` header (checked on every request by

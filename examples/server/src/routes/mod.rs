@@ -1,6 +1,6 @@
 //! One file per flow. Each handler parses the body, runs one mfa-core operation
 //! through [`flow::run`](crate::flow::run), sends any code only after the record was
-//! stored, and answers in the seeds' JSON shape.
+//! stored, and answers in the API's JSON shape.
 
 pub mod auth;
 pub mod backup_codes;
@@ -74,7 +74,7 @@ pub(crate) fn names(methods: &[Method]) -> Vec<&'static str> {
     methods.iter().map(|m| m.name()).collect()
 }
 
-/// A pending challenge as the seeds show it: token, method, alternatives, masked
+/// A pending challenge as the API shows it: token, method, alternatives, masked
 /// destination, expiry; and, when its email/SMS code was not sent, why
 /// (`deliveryWithheld`, see [`with_withheld`]).
 pub(crate) fn pending(token: &str, prompt: &Prompt) -> Value {

@@ -1,4 +1,4 @@
-//! Enrolling a method (seeds 003 and 004): `POST /identity/mfa/setup`, then, when a
+//! Enrolling a method: `POST /identity/mfa/setup`, then, when a
 //! method is already enabled, `POST /identity/mfa/setup/step-up` with a code of that
 //! method, then `POST /identity/mfa/setup/verify` with the new method's first code.
 
@@ -130,8 +130,8 @@ pub async fn step_up(
 }
 
 /// `POST /identity/mfa/setup/verify` (signed in): confirms the new method with its
-/// first code. Seed 004's answer (`message`, `mfaMethods`, `enabledAt`, `method`),
-/// plus seed 003's `backup_codes` when this is the first method. Every other
+/// first code. The API's answer (`message`, `mfaMethods`, `enabledAt`, `method`),
+/// plus the API's `backup_codes` when this is the first method. Every other
 /// session of the user ends: one taken before this method was enabled no longer
 /// opens the account.
 ///

@@ -95,8 +95,11 @@ impl Mfa {
                 account.drop_expired_devices(now);
                 let index = account.find_device(device, &self.keys)?;
                 if let Some(found) = index.and_then(|i| account.devices.get_mut(i)) {
-                    found.last_used_at = now;
-                    account.touch();
+                    // A second sign-in in the same second changes nothing stored.
+                    if found.last_used_at != now {
+                        found.last_used_at = now;
+                        account.touch();
+                    }
                     events.push(Event::DeviceRecognized);
                     return Ok(LoginStart::NotRequired);
                 }

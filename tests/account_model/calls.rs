@@ -3,9 +3,10 @@
 use std::convert::Infallible;
 
 use mfa_core::account::{
-    Delivery, Disable, DisableScope, DisableToken, Disabled, LoginStart, LoginToken, LoginVerified,
-    Method, Mfa, PendingChallenge, Prompt, Regenerate, RegenerateToken, SetupConfirmed,
-    SetupMaterial, SetupNext, SetupStarted, SetupToken, VerifiedWith,
+    Delivery, DeviceToken, Disable, DisableScope, DisableToken, Disabled, LoginStart, LoginToken,
+    LoginVerified, Method, Mfa, PendingChallenge, Prompt, Regenerate, RegenerateToken,
+    RememberedLogin, SetupConfirmed, SetupMaterial, SetupNext, SetupStarted, SetupToken,
+    VerifiedWith,
 };
 use mfa_core::{
     account::{Account, Event},
@@ -78,6 +79,10 @@ pub(crate) enum Call {
     VerifyDisable(DisableToken, String),
     BeginRegenerate,
     VerifyRegenerate(RegenerateToken, String),
+    VerifyLoginRemembering(LoginToken, String),
+    /// A sign-in from a device, its token as the cookie held it.
+    BeginLoginOn(String),
+    ForgetDevices,
     /// The support desk's unlock.
     Unlock,
     /// The support desk's reset of every factor.
@@ -102,6 +107,7 @@ impl Call {
             Call::StepUp(..)
                 | Call::Confirm(..)
                 | Call::VerifyLogin(..)
+                | Call::VerifyLoginRemembering(..)
                 | Call::VerifyDisable(..)
                 | Call::VerifyRegenerate(..)
         )
@@ -123,6 +129,9 @@ pub(crate) enum Reply {
     Codes(PlainBackupCodes),
     Unlocked(u32),
     Reset(Vec<Method>),
+    /// A sign-in that remembered the device: how, and the device token's text.
+    Remembered(VerifiedWith, String),
+    Forgotten(usize),
 }
 
 pub(crate) struct Applied {
@@ -218,6 +227,21 @@ pub(crate) fn apply(
             mfa.verify_regenerate(account, t, code, rng, now),
             Reply::Codes
         ),
+        Call::VerifyLoginRemembering(t, code) => run!(
+            mfa.verify_login_remembering(account, t, code, "model", rng, now),
+            |r: RememberedLogin| Reply::Remembered(
+                r.with,
+                r.device.to_text().expose_secret().to_owned()
+            )
+        ),
+        Call::BeginLoginOn(text) => {
+            let device = DeviceToken::parse(text).unwrap();
+            run!(
+                mfa.begin_login_remembered(account, &device, rng, now),
+                Reply::Login
+            )
+        }
+        Call::ForgetDevices => run!(mfa.forget_devices(account, now), Reply::Forgotten),
         Call::Unlock => run!(mfa.unlock(account, now), Reply::Unlocked),
         Call::Reset => run!(mfa.reset_factors(account, now), Reply::Reset),
     }
@@ -271,6 +295,8 @@ fn tag(reply: &Reply) -> String {
         ),
         Reply::Codes(c) => format!("codes:{}", c.len()),
         Reply::Unlocked(failures) => format!("unlocked:{failures}"),
+        Reply::Remembered(with, _) => format!("{}:remembered", with_tag(*with)),
+        Reply::Forgotten(count) => format!("forgotten:{count}"),
         Reply::Reset(removed) => format!("reset:{removed:?}"),
     }
 }

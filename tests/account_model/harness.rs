@@ -47,6 +47,8 @@ pub(crate) struct Stats {
     pub(crate) unlocks: usize,
     pub(crate) resets: usize,
     pub(crate) rotations: usize,
+    pub(crate) remembered: usize,
+    pub(crate) recognised: usize,
 }
 
 /// What the harness knows about a call before making it.
@@ -186,6 +188,7 @@ impl Harness {
         // A code proves only a method that is on (the one being enrolled aside).
         let with = match &applied.result {
             Ok(Reply::Verified(v)) => Some(v.with),
+            Ok(Reply::Remembered(with, _)) => Some(*with),
             Ok(Reply::Disabled(d)) => Some(d.with),
             _ => None,
         };
@@ -252,7 +255,10 @@ impl Harness {
         if hard_before && !matches!(call, Call::Unlock | Call::Reset) {
             if let Ok(reply) = &applied.result {
                 assert!(
-                    matches!(reply, Reply::Login(LoginStart::NotRequired)),
+                    matches!(
+                        reply,
+                        Reply::Login(LoginStart::NotRequired) | Reply::Forgotten(_)
+                    ),
                     "{at}: a hard-locked account answered {:?}",
                     actual
                 );
@@ -377,7 +383,18 @@ impl Harness {
                 }
                 self.stats.resets += 1;
             }
-            Ok(Reply::Login(LoginStart::NotRequired) | Reply::Verified(_)) => {}
+            Ok(Reply::Remembered(_, device)) => {
+                self.user.devices.push(device.clone());
+                self.stats.remembered += 1;
+            }
+            Ok(Reply::Login(LoginStart::NotRequired))
+                if applied.events.contains(&Event::DeviceRecognized) =>
+            {
+                self.stats.recognised += 1;
+            }
+            Ok(
+                Reply::Login(LoginStart::NotRequired) | Reply::Verified(_) | Reply::Forgotten(_),
+            ) => {}
             Err(Error::TooManyCodesSent { .. }) => self.stats.too_many_codes_sent += 1,
             Err(_) => {}
         }

@@ -128,6 +128,8 @@ fn random_runs_reach_the_interesting_states() {
         total.unlocks += s.unlocks;
         total.resets += s.resets;
         total.rotations += s.rotations;
+        total.remembered += s.remembered;
+        total.recognised += s.recognised;
     }
     let Stats {
         totp_accepted,
@@ -154,6 +156,8 @@ fn random_runs_reach_the_interesting_states() {
         unlocks,
         resets,
         rotations,
+        remembered,
+        recognised,
     } = total;
     for (what, n) in [
         ("TOTP codes accepted", totp_accepted),
@@ -180,6 +184,8 @@ fn random_runs_reach_the_interesting_states() {
         ("unlocks", unlocks),
         ("resets", resets),
         ("key rotations", rotations),
+        ("devices remembered", remembered),
+        ("sign-ins from a remembered device", recognised),
     ] {
         assert!(n > 0, "no {what} in the sample: {total:?}");
     }

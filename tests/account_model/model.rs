@@ -1,5 +1,6 @@
 //! The reference model: the record as the server should hold it, kept in plain.
 
+mod devices;
 mod flows;
 mod recovery;
 mod throttle;
@@ -176,6 +177,8 @@ pub(crate) struct Model {
     sends_since: u64,
     sends_sent: u8,
     pub(crate) challenges: [Option<MChallenge>; 4],
+    /// Remembered devices, oldest first: the token's text and when it expires.
+    pub(crate) devices: Vec<(String, u64)>,
 }
 
 impl Model {
@@ -266,6 +269,7 @@ impl Model {
                 c.task = MTask::Expired;
             }
         }
+        self.devices.retain(|&(_, expires)| now < expires);
     }
 
     fn remove(&mut self, method: Method) {

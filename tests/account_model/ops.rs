@@ -90,6 +90,13 @@ pub(crate) enum Op {
     Reset,
     /// The operator rotates the server key (the old ones stay in the ring).
     Rotate,
+    /// Answers the login challenge asking to remember the device.
+    VerifyLoginRemembering(Pick, Code),
+    /// Signs in from a device: the latest remembered, any one remembered before, or
+    /// one never remembered.
+    BeginLoginOnDevice(Pick),
+    /// The user forgets every remembered device.
+    ForgetDevices,
     Reload,
 }
 
@@ -134,6 +141,9 @@ fn ops() -> impl Strategy<Value = Op> {
         4 => (picks(), codes()).prop_map(|(p, c)| Op::Confirm(p, c)),
         5 => Just(Op::BeginLogin),
         9 => (picks(), codes()).prop_map(|(p, c)| Op::VerifyLogin(p, c)),
+        3 => (picks(), codes()).prop_map(|(p, c)| Op::VerifyLoginRemembering(p, c)),
+        3 => picks().prop_map(Op::BeginLoginOnDevice),
+        1 => Just(Op::ForgetDevices),
         2 => (slots(), picks(), methods()).prop_map(|(s, p, m)| Op::Switch(s, p, m)),
         2 => (slots(), picks()).prop_map(|(s, p)| Op::Resend(s, p)),
         2 => prop::option::of(methods()).prop_map(Op::BeginDisable),
@@ -183,6 +193,13 @@ fn chunks() -> impl Strategy<Value = Vec<Op>> {
             ops.push(Op::VerifyLogin(Pick::Latest, c));
             ops
         }),
+        // Sign in remembering the device, then come back from it some time later.
+        2 => (codes(), advances(), picks()).prop_map(|(c, wait, p)| vec![
+            Op::BeginLogin,
+            Op::VerifyLoginRemembering(Pick::Latest, c),
+            Op::Advance(wait),
+            Op::BeginLoginOnDevice(p),
+        ]),
         // Wait for the code, ask for it again, type it.
         2 => (prop_oneof![3 => Just(Slot::Login), 1 => slots()], OOB_COOLDOWN..OOB_COOLDOWN * 3, codes()).prop_map(|(slot, wait, c)| {
             let mut ops = vec![Op::BeginLogin, Op::Advance(wait), Op::Resend(slot, Pick::Latest)];

@@ -27,6 +27,9 @@ pub(crate) const SEND_WINDOW: u64 = 3_600;
 pub(crate) const BACKUP_COUNT: u8 = 4;
 const BACKUP_LENGTH: u8 = 16;
 pub(crate) const BACKUP_LOW_AT: u8 = 1;
+/// Short and few, so that devices expire and are evicted in short runs.
+pub(crate) const REMEMBER_FOR: u64 = 1_800;
+pub(crate) const MAX_DEVICES: u8 = 2;
 const EMAIL: &str = "jane@example.com";
 const PHONE: &str = "+1 555 010 2345";
 /// Steps of each run that are also run on a reloaded copy of the record.
@@ -57,6 +60,8 @@ fn policy() -> MfaPolicy {
         .with_codes_per_hour(CODES_PER_HOUR)
         .unwrap()
         .with_backup_low_at(BACKUP_LOW_AT)
+        .with_remembered_devices(REMEMBER_FOR, MAX_DEVICES)
+        .unwrap()
 }
 
 pub(crate) fn mfa() -> Mfa {

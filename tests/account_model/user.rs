@@ -93,6 +93,8 @@ pub(crate) struct User {
     pub(crate) counted_since_success: u32,
     /// Counted failures since the last accepted code or lockout.
     pub(crate) counted_in_run: u32,
+    /// The device tokens the browser was given, in order.
+    pub(crate) devices: Vec<String>,
 }
 
 impl User {

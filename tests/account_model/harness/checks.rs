@@ -52,6 +52,9 @@ impl Harness {
             .collect();
         expected.sort();
         assert_eq!(keys, expected, "{at}: live challenges");
+        let devices: Vec<u64> = a.devices().iter().map(|d| d.expires_at).collect();
+        let expected: Vec<u64> = m.devices.iter().map(|&(_, expires)| expires).collect();
+        assert_eq!(devices, expected, "{at}: remembered devices");
     }
 
     /// The safety properties of code checking, stated without the model.
@@ -297,12 +300,14 @@ impl Harness {
 fn call_key(call: &Call) -> String {
     match call {
         Call::StepUp(t, _) | Call::Confirm(t, _) => t.lookup_key(),
-        Call::VerifyLogin(t, _) => t.lookup_key(),
+        Call::VerifyLogin(t, _) | Call::VerifyLoginRemembering(t, _) => t.lookup_key(),
         Call::VerifyDisable(t, _) => t.lookup_key(),
         Call::VerifyRegenerate(t, _) => t.lookup_key(),
         Call::Switch(t, _) | Call::Resend(t) => t.key(),
         Call::BeginSetup(_)
         | Call::BeginLogin
+        | Call::BeginLoginOn(_)
+        | Call::ForgetDevices
         | Call::BeginDisable(_)
         | Call::BeginRegenerate
         | Call::Unlock

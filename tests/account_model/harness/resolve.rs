@@ -185,6 +185,24 @@ impl Harness {
                 let (token, code, ctx) = verify(self, Slot::Regenerate, p, c);
                 (Call::verify(token, code), ctx)
             }
+            Op::VerifyLoginRemembering(p, c) => {
+                let (token, code, ctx) = verify(self, Slot::Login, p, c);
+                let AnyToken::Login(t) = token else {
+                    unreachable!()
+                };
+                (Call::VerifyLoginRemembering(t, code), ctx)
+            }
+            Op::BeginLoginOnDevice(p) => {
+                let devices = &self.user.devices;
+                let text = match (p, devices.last()) {
+                    (Pick::Latest, Some(last)) => last.clone(),
+                    (Pick::Stale(i), Some(_)) => devices[i.index(devices.len())].clone(),
+                    (Pick::Forged(n), _) => format!("device_{n:032x}{n:032x}"),
+                    (_, None) => format!("device_{}", "5a".repeat(32)),
+                };
+                (Call::BeginLoginOn(text), Ctx::default())
+            }
+            Op::ForgetDevices => (Call::ForgetDevices, Ctx::default()),
             Op::BeginLogin => (Call::BeginLogin, Ctx::default()),
             Op::BeginRegenerate => (Call::BeginRegenerate, Ctx::default()),
             Op::BeginDisable(m) => (

@@ -64,6 +64,11 @@ impl Model {
                 self.challenge_mut(Slot::Login).consumed = true;
                 Ok(proof.tag())
             }
+            Call::VerifyLoginRemembering(t, code) => {
+                self.verify_login_remembering(&t.lookup_key(), code, now, actual, events)
+            }
+            Call::BeginLoginOn(text) => self.begin_login_on(text, now, actual, events),
+            Call::ForgetDevices => Ok(self.forget_devices(events)),
             Call::Switch(t, m) => self.switch(t.slot(), &t.key(), *m, now, actual),
             Call::Resend(t) => self.resend(t.slot(), &t.key(), now, actual),
             Call::BeginDisable(scope) => {
@@ -102,6 +107,7 @@ impl Model {
                 events.push(Event::BackupCodesRegenerated {
                     count: usize::from(BACKUP_COUNT),
                 });
+                self.revoke_devices(events);
                 Ok(format!("codes:{BACKUP_COUNT}"))
             }
             Call::Unlock => Ok(self.unlock(events)),
@@ -408,6 +414,7 @@ impl Model {
             self.remove(method);
             events.push(Event::MethodDisabled { method });
         }
+        self.revoke_devices(events);
         if self.default.is_none() {
             events.push(Event::MfaTurnedOff);
         }

@@ -12,6 +12,7 @@ impl Model {
             self.failures = 0;
             self.wait_until = 0;
             events.push(Event::Unlocked { failures });
+            self.revoke_devices(events);
         }
         format!("unlocked:{failures}")
     }
@@ -22,6 +23,7 @@ impl Model {
         let anything = !removed.is_empty()
             || self.backup.is_some()
             || self.challenges.iter().any(Option::is_some)
+            || !self.devices.is_empty()
             || self.failures != 0
             || self.wait_until != 0;
         if anything {
@@ -36,6 +38,7 @@ impl Model {
             self.challenges = Default::default();
             self.failures = 0;
             self.wait_until = 0;
+            self.revoke_devices(events);
             events.push(Event::MfaReset);
         }
         format!("reset:{removed:?}")

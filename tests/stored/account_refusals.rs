@@ -323,6 +323,10 @@ fn loading_names_what_was_expected_and_refuses_sealed_fields_twice() {
             "a list of challenges",
         ),
         (
+            &|v: &mut Value| v["devices"] = json!(7),
+            "a list of remembered devices",
+        ),
+        (
             &|v: &mut Value| v["email"]["to"] = json!(7),
             "a sealed value {\"k\", \"s\"} or a string",
         ),

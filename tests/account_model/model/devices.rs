@@ -3,12 +3,26 @@
 
 use mfa_core::{account::Event, error::Error};
 
-use super::Model;
+use super::{MProof, Model};
 use crate::calls::{Call, Reply};
 use crate::ops::Slot;
 use crate::support::{MAX_DEVICES, REMEMBER_FOR};
 
 impl Model {
+    /// A login challenge answered: the proof, the challenge consumed.
+    pub(super) fn sign_in(
+        &mut self,
+        key: &str,
+        code: &str,
+        now: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<MProof, Error> {
+        self.locate(Slot::Login, key, now)?;
+        let proof = self.check_code(Slot::Login, code, now, events)?;
+        self.challenge_mut(Slot::Login).consumed = true;
+        Ok(proof)
+    }
+
     pub(super) fn verify_login_remembering(
         &mut self,
         key: &str,
@@ -17,9 +31,7 @@ impl Model {
         actual: &Result<Reply, Error>,
         events: &mut Vec<Event>,
     ) -> Result<String, Error> {
-        self.locate(Slot::Login, key, now)?;
-        let proof = self.check_code(Slot::Login, code, now, events)?;
-        self.challenge_mut(Slot::Login).consumed = true;
+        let proof = self.sign_in(key, code, now, events)?;
         self.devices.retain(|&(_, expires)| now < expires);
         let keep = usize::from(MAX_DEVICES) - 1;
         let evicted = self.devices.len().saturating_sub(keep);

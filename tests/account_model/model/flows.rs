@@ -59,10 +59,7 @@ impl Model {
                 Ok(format!("login:{method}{withheld}"))
             }
             Call::VerifyLogin(t, code) => {
-                self.locate(Slot::Login, &t.lookup_key(), now)?;
-                let proof = self.check_code(Slot::Login, code, now, events)?;
-                self.challenge_mut(Slot::Login).consumed = true;
-                Ok(proof.tag())
+                Ok(self.sign_in(&t.lookup_key(), code, now, events)?.tag())
             }
             Call::VerifyLoginRemembering(t, code) => {
                 self.verify_login_remembering(&t.lookup_key(), code, now, actual, events)

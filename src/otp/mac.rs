@@ -12,7 +12,7 @@
 //! two blocks, and random counters.
 //!
 //! The order of the work is chosen for the core that runs it, and measured in
-//! `benches/otp.rs` against the bare compressions:
+//! `bench/benches/otp.rs` against the bare compressions:
 //! - Counters are taken [`LANES`] at a time: every inner hash of the group first, then
 //!   every outer hash. Only a counter's outer hash waits for its inner hash, so the
 //!   compressions of different counters are independent in the instruction stream.

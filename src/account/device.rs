@@ -203,11 +203,16 @@ impl Account {
         }
     }
 
-    /// Drops the devices whose time is up at `now`; returns whether any was.
+    /// Drops the devices whose time is up at `now` (a change of the record);
+    /// returns whether any was.
     pub(crate) fn drop_expired_devices(&mut self, now: u64) -> bool {
         let before = self.devices.len();
         self.devices.retain(|d| now < d.expires_at);
-        before != self.devices.len()
+        let dropped = before != self.devices.len();
+        if dropped {
+            self.touch();
+        }
+        dropped
     }
 
     /// The position of the live device `token` stands for, comparing its hash with
@@ -221,8 +226,17 @@ impl Account {
         keys: &ServerKeys,
     ) -> Result<Option<usize>, Error> {
         let mut found = FirstMatch::new();
+        // Devices are usually all under one key: its hash of the token is made once.
+        let mut hashed: Option<(u32, DeviceId)> = None;
         for (i, device) in (0u64..).zip(&self.devices) {
-            let id = token.id(keys.for_stored(device.key_id)?);
+            let id = match hashed {
+                Some((key_id, id)) if key_id == device.key_id => id,
+                _ => {
+                    let id = token.id(keys.for_stored(device.key_id)?);
+                    hashed = Some((device.key_id, id));
+                    id
+                }
+            };
             found.record(device.id.ct_eq(&id), i);
         }
         let index = core::hint::black_box(found.value_or(0));

@@ -20,7 +20,7 @@ use crate::server_keys::ServerKeys;
 /// Random bytes in a device token: 256 bits, beyond guessing for its whole life.
 const DEVICE_TOKEN_BYTES: usize = 32;
 /// Bytes of the keyed hash a record keeps of a device token.
-const DEVICE_ID_BYTES: usize = 16;
+pub(crate) const DEVICE_ID_BYTES: usize = 16;
 /// What a device token's text starts with.
 const PREFIX: &str = "device_";
 /// Separates device-token hashes from every other use of the server key.

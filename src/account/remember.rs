@@ -5,7 +5,7 @@ use rand_core::CryptoRng;
 
 use super::challenge::VerifiedWith;
 use super::change::Change;
-use super::device::{DeviceToken, RememberedDevice};
+use super::device::{DEVICE_ID_BYTES, DeviceToken, RememberedDevice};
 use super::event::Event;
 use super::login::LoginStart;
 use super::mfa::Mfa;
@@ -118,7 +118,7 @@ impl Mfa {
     ) -> Change<'a, bool> {
         self.run(account, now, |account, events| {
             let before = account.devices.len();
-            let wanted = crate::hex::decode::<16>(key);
+            let wanted = crate::hex::decode::<DEVICE_ID_BYTES>(key);
             account.devices.retain(|d| Some(d.id) != wanted);
             let forgotten = before.saturating_sub(account.devices.len());
             if forgotten > 0 {

@@ -39,6 +39,12 @@ pub fn set(token: &DeviceToken, max_age: u64) -> Option<HeaderValue> {
     })
 }
 
+/// The `Set-Cookie` value that deletes the cookie from this browser.
+#[must_use]
+pub fn clear() -> HeaderValue {
+    HeaderValue::from_static("mfa_device=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict")
+}
+
 /// A short label for the device list, from the `User-Agent` header.
 #[must_use]
 pub fn label(headers: &HeaderMap) -> String {

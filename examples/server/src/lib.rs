@@ -53,7 +53,7 @@ pub use store::{PostgresStore, SqliteStore, Store};
 /// over [`body::MAX_BODY_BYTES`] are refused (413); unknown paths and methods
 /// answer JSON errors.
 pub fn router(state: AppState) -> Router {
-    use routes::{auth, backup_codes, disable, fallback, login, resend, setup, status};
+    use routes::{auth, backup_codes, devices, disable, fallback, login, resend, setup, status};
     Router::new()
         .route("/api/auth/register", post(auth::register))
         .route("/api/auth/login", post(auth::login))
@@ -78,6 +78,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/identity/mfa/backup-codes/regenerate/verify",
             post(backup_codes::verify),
+        )
+        .route("/identity/mfa/devices", get(devices::list))
+        .route("/identity/mfa/devices/forget", post(devices::forget))
+        .route(
+            "/identity/mfa/devices/forget-all",
+            post(devices::forget_all),
         )
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)

@@ -19,11 +19,25 @@ async fn post(
     cookie: Option<&str>,
     body: Value,
 ) -> (u16, Option<String>, Value) {
+    send(server, path, None, cookie, body).await
+}
+
+/// As [`post`], with a bearer session when given.
+async fn send(
+    server: &TestServer,
+    path: &str,
+    session: Option<&str>,
+    cookie: Option<&str>,
+    body: Value,
+) -> (u16, Option<String>, Value) {
     let mut request = server
         .client
         .post(format!("{}{path}", server.base))
         .header("user-agent", "Firefox on macOS")
         .json(&body);
+    if let Some(session) = session {
+        request = request.bearer_auth(session);
+    }
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
     }
@@ -34,6 +48,18 @@ async fn post(
         .get("set-cookie")
         .map(|v| v.to_str().unwrap().to_owned());
     (status, set_cookie, response.json().await.unwrap())
+}
+
+/// Signs in as jane with her authenticator and `rememberDevice`: the cookie pair
+/// (`mfa_device=…`) the browser would send back.
+async fn remember_this_browser(server: &TestServer, phone: &support::Phone) -> String {
+    server.clock.advance(31);
+    let pending = server.password_step("jane").await;
+    let code = phone.code(server.clock.now());
+    let body = json!({ "mfaToken": pending["mfaToken"], "code": code, "rememberDevice": true });
+    let (status, cookie, answer) = post(server, "/identity/mfa/login/verify", None, body).await;
+    assert_eq!(status, 200, "{answer}");
+    cookie.unwrap().split(';').next().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -133,12 +159,7 @@ async fn a_remembered_browser_stops_skipping_when_its_time_is_up() {
     let session = server.register_and_sign_in("jane").await;
     let (phone, _) = server.enrol_authenticator(&session).await;
     let credentials: Value = serde_json::from_str(CREDENTIALS).unwrap();
-    server.clock.advance(31);
-    let pending = server.password_step("jane").await;
-    let code = phone.code(server.clock.now());
-    let body = json!({ "mfaToken": pending["mfaToken"], "code": code, "rememberDevice": true });
-    let (_, cookie, _) = post(&server, "/identity/mfa/login/verify", None, body).await;
-    let pair = cookie.unwrap().split(';').next().unwrap().to_owned();
+    let pair = remember_this_browser(&server, &phone).await;
 
     server.clock.advance(30 * 86_400 - 1);
     let (_, _, answer) = post(&server, "/api/auth/login", Some(&pair), credentials.clone()).await;
@@ -146,5 +167,124 @@ async fn a_remembered_browser_stops_skipping_when_its_time_is_up() {
     server.clock.advance(1);
     let (_, _, answer) = post(&server, "/api/auth/login", Some(&pair), credentials).await;
     assert_eq!(answer["status"], "pending_mfa", "{answer}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_user_lists_remembered_browsers_and_forgets_one_or_all() {
+    let db = temp_db("remembered_devices_forget").await;
+    let server = TestServer::start(&db, ManualClock::new(T0)).await;
+    let session = server.register_and_sign_in("jane").await;
+    let (phone, _) = server.enrol_authenticator(&session).await;
+    let credentials: Value = serde_json::from_str(CREDENTIALS).unwrap();
+    let (status, answer) = server.get("/identity/mfa/devices", &session).await;
+    assert_eq!((status, answer), (200, json!({ "devices": [] })));
+
+    let laptop = remember_this_browser(&server, &phone).await;
+    let phone_browser = remember_this_browser(&server, &phone).await;
+    let (status, answer) = server.get("/identity/mfa/devices", &session).await;
+    assert_eq!(status, 200, "{answer}");
+    let devices = answer["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 2, "{answer}");
+    for device in devices {
+        assert_eq!(device["label"], "Firefox on macOS");
+        let created = support::secs(&device["createdAt"]);
+        assert_eq!(support::secs(&device["lastUsedAt"]), created);
+        assert_eq!(support::secs(&device["expiresAt"]), created + 30 * 86_400);
+    }
+    // The list carries ids to forget by, never the tokens the cookies hold.
+    let listed = answer.to_string();
+    for cookie in [&laptop, &phone_browser] {
+        let token = cookie.trim_start_matches("mfa_device=");
+        assert!(!listed.contains(token), "{listed}");
+    }
+    let first = devices[0]["deviceId"].as_str().unwrap().to_owned();
+
+    // Forgetting one: the first browser asks for the code again, the second not.
+    let path = "/identity/mfa/devices/forget";
+    let (status, _, answer) = send(
+        &server,
+        path,
+        Some(&session),
+        None,
+        json!({ "deviceId": first }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["devices"].as_array().unwrap().len(), 1, "{answer}");
+    assert_ne!(answer["devices"][0]["deviceId"], json!(first));
+    let (_, _, answer) = post(
+        &server,
+        "/api/auth/login",
+        Some(&laptop),
+        credentials.clone(),
+    )
+    .await;
+    assert_eq!(answer["status"], "pending_mfa", "{answer}");
+    let (_, _, answer) = post(
+        &server,
+        "/api/auth/login",
+        Some(&phone_browser),
+        credentials.clone(),
+    )
+    .await;
+    assert_eq!(answer["status"], "signed_in", "{answer}");
+
+    // An id that is not there (again, or made up, or too long) changes nothing.
+    let before = server.stored(server.user("jane").await).await;
+    for (id, status_expected) in [
+        (json!(first), 404),
+        (json!("00".repeat(16)), 404),
+        (json!("not hex"), 404),
+        (json!("a".repeat(65)), 400),
+        (json!(7), 400),
+    ] {
+        let (status, _, answer) = send(
+            &server,
+            path,
+            Some(&session),
+            None,
+            json!({ "deviceId": id }),
+        )
+        .await;
+        assert_eq!(status, status_expected, "{id}: {answer}");
+        if status == 404 {
+            assert_eq!(answer["details"], "device_not_found", "{answer}");
+        }
+    }
+    assert_eq!(server.stored(server.user("jane").await).await, before);
+    let (_, _, answer) = send(&server, path, None, None, json!({ "deviceId": first })).await;
+    assert_eq!(
+        (&answer["code"], &answer["details"]),
+        (&json!(401), &json!("unauthorized"))
+    );
+
+    // Forgetting all: none skips the code, and this browser's cookie is cleared.
+    let path = "/identity/mfa/devices/forget-all";
+    let (status, cookie, answer) = send(
+        &server,
+        path,
+        Some(&session),
+        Some(&phone_browser),
+        json!({}),
+    )
+    .await;
+    assert_eq!((status, answer), (200, json!({ "forgotten": 1 })));
+    let cookie = cookie.expect("the cookie cleared");
+    assert!(cookie.starts_with("mfa_device=;"), "{cookie}");
+    assert!(cookie.contains("Max-Age=0"), "{cookie}");
+    let (_, _, answer) = post(
+        &server,
+        "/api/auth/login",
+        Some(&phone_browser),
+        credentials,
+    )
+    .await;
+    assert_eq!(answer["status"], "pending_mfa", "{answer}");
+    let (_, answer) = server.get("/identity/mfa/devices", &session).await;
+    assert_eq!(answer, json!({ "devices": [] }));
+    let kinds = server.audit_kinds("jane").await;
+    let forgotten = kinds.iter().filter(|k| *k == "devices_forgotten").count();
+    assert_eq!(forgotten, 2, "{kinds:?}");
     server.stop().await;
 }

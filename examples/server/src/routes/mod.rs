@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod backup_codes;
+pub mod devices;
 pub mod disable;
 pub mod fallback;
 pub mod login;

@@ -228,9 +228,14 @@ impl TestServer {
 
     /// `GET /identity/mfa/status` with `session`: the status and JSON.
     pub async fn status(&self, session: &str) -> (u16, Value) {
+        self.get("/identity/mfa/status", session).await
+    }
+
+    /// GETs `path` with `session`: the status and JSON.
+    pub async fn get(&self, path: &str, session: &str) -> (u16, Value) {
         let response = self
             .client
-            .get(format!("{}/identity/mfa/status", self.base))
+            .get(format!("{}{path}", self.base))
             .bearer_auth(session)
             .send()
             .await

@@ -136,12 +136,15 @@ impl RememberedDevice {
 /// and at most [`MAX_DEVICE_LABEL_CHARS`] characters stay. A label is shown back
 /// in a device list; it is never a reason to refuse a sign-in.
 pub(crate) fn clean_label(label: &str) -> String {
-    label
-        .trim()
+    // Control characters become spaces before trimming, and the cut is trimmed
+    // again, so that a stored label is already in this form: the check on loading
+    // (`is_clean_label`) asks exactly that.
+    let spaced: String = label
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_DEVICE_LABEL_CHARS)
-        .collect()
+        .collect();
+    let cut: String = spaced.trim().chars().take(MAX_DEVICE_LABEL_CHARS).collect();
+    String::from(cut.trim_end())
 }
 
 /// Whether `label` is in the form [`clean_label`] stores.

@@ -137,7 +137,45 @@ fn labels_are_kept_as_text_to_show_and_cut_at_the_limit() {
     let _ = fx.remember("tab\there\u{7}");
     let devices = fx.acct.devices();
     assert_eq!(devices[0].label.chars().count(), MAX_DEVICE_LABEL_CHARS);
-    assert_eq!(devices[1].label, "tab here ");
+    assert_eq!(devices[1].label, "tab here");
+}
+
+/// Whatever the label, the record that remembers it loads again unchanged: the
+/// label is stored in the one form the check on loading accepts.
+#[test]
+fn every_label_is_stored_in_a_form_that_loads() {
+    let mut fx = Fx::enabled(&[APP]);
+    let cut_at_a_space = format!("{} tail", "x".repeat(MAX_DEVICE_LABEL_CHARS - 1));
+    let labels = [
+        "\u{1}leading control",
+        "trailing control\u{7}",
+        " \u{85}next line\u{85} ",
+        cut_at_a_space.as_str(),
+        "\t\n",
+        "",
+    ];
+    for label in labels {
+        fx.now += 60;
+        let _ = fx.remember(label);
+        let stored = serde_json::to_string(&fx.acct).unwrap();
+        let loaded: mfa_core::account::Account = serde_json::from_str(&stored)
+            .unwrap_or_else(|e| panic!("{label:?} stored as a record that does not load: {e}"));
+        assert_eq!(loaded, fx.acct);
+        let shown = fx.acct.devices().pop().unwrap().label;
+        assert_eq!(shown.trim(), shown.as_str(), "{label:?}");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_label_loads_again(label in "\\PC{0,80}|[\\s\\x00-\\x1f\\x7f-\\u{9f}a]{0,80}") {
+        let mut fx = Fx::enabled(&[APP]);
+        fx.now += 60;
+        let _ = fx.remember(&label);
+        let stored = serde_json::to_string(&fx.acct).unwrap();
+        let loaded: Result<mfa_core::account::Account, _> = serde_json::from_str(&stored);
+        proptest::prop_assert!(loaded.is_ok(), "{:?}: {:?}", label, loaded.err());
+    }
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Structure-aware: arbitrary sequences of account operations (enrol, step up,
 //! confirm, sign in, switch, resend, disable, regenerate, clock jumps of seconds
-//! or days, waiting out every delay, reloads, and the privileged unlock and reset),
-//! with the user's codes chosen by the fuzzer. The policy hard-locks at
+//! or days, waiting out every delay, reloads, the privileged unlock and reset, and
+//! remembered devices: remembered at sign-in, presented at the next, forgotten one
+//! or all), with the user's codes chosen by the fuzzer. The policy hard-locks at
 //! [`MAX_FAILURES`] consecutive failures, past its lockout, so the fuzzer reaches
 //! the hard lock. After every step it checks the invariants of the model-based
 //! property test:
@@ -18,7 +19,12 @@
 //!   code or challenge is left and the count is 0;
 //! - once the last method is off, no secret, backup code or challenge is left;
 //! - the version steps by one exactly when the stored JSON changes;
-//! - a reloaded record equals the one in memory.
+//! - a reloaded record equals the one in memory;
+//! - a device skips the second factor exactly when it was remembered, has not
+//!   expired, and has not been revoked since (by turning a method off, new backup
+//!   codes, an unlock, a reset or forgetting), and the account is neither locked out
+//!   nor hard-locked; a token never issued skips nothing; at most the policy's
+//!   number of devices is kept, oldest evicted first, each for the policy's time.
 #![no_main]
 
 use std::collections::HashSet;
@@ -26,11 +32,16 @@ use std::collections::HashSet;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use mfa_core::account::{
-    Delivery, DisableScope, DisableToken, Event, LockState, LoginStart, LoginToken, Method,
-    MethodSetup, Outcome, Prompt, RegenerateToken, SetupMaterial, SetupNext, SetupToken,
+    Delivery, DeviceToken, DisableScope, DisableToken, Event, LockState, LoginStart, LoginToken,
+    Method, MethodSetup, Outcome, Prompt, RegenerateToken, SetupMaterial, SetupNext, SetupToken,
     ThrottlePolicy, VerifiedWith,
 };
-use mfa_core::{Secret, ServerKey, account::{Account, Mfa, MfaPolicy}, error::Error, otp::TotpConfig};
+use mfa_core::{
+    Secret, ServerKey,
+    account::{Account, Mfa, MfaPolicy},
+    error::Error,
+    otp::TotpConfig,
+};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -73,6 +84,13 @@ enum Code {
 }
 
 #[derive(Arbitrary, Debug)]
+enum DeviceChoice {
+    Live(u8),
+    Dead(u8),
+    Forged([u8; 32]),
+}
+
+#[derive(Arbitrary, Debug)]
 enum Slot {
     Setup,
     Login,
@@ -93,6 +111,15 @@ enum Op {
     VerifyDisable(Code),
     BeginRegenerate,
     VerifyRegenerate(Code),
+    /// Verifies the sign-in and asks to remember the device under this label.
+    VerifyLoginRemembering(Code, String),
+    /// Signs in from a device: one remembered and still live, one revoked or
+    /// expired, or one never issued.
+    BeginLoginOnDevice(DeviceChoice),
+    /// Forgets the device at this position of the account's list, or, for `None`,
+    /// a key that is none of them.
+    ForgetDevice(Option<u8>),
+    ForgetDevices,
     /// Seconds pass.
     Wait(u16),
     /// Days pass.
@@ -122,6 +149,8 @@ struct Reply {
     wrong: bool,
     /// An email / SMS code was handed out to send.
     sent: bool,
+    /// A remembered device stood in for the second factor.
+    skipped: bool,
     /// The events of the call.
     events: Vec<Event>,
 }
@@ -136,6 +165,7 @@ impl Reply {
                 Err(Error::InvalidCode | Error::CodeReused { .. } | Error::BackupCodeUsed)
             ),
             sent: false,
+            skipped: false,
             events,
         }
     }
@@ -158,6 +188,30 @@ struct User {
     login: Option<LoginToken>,
     disable: Option<DisableToken>,
     regenerate: Option<RegenerateToken>,
+    /// The device tokens that should skip the second factor, oldest first, with
+    /// when each expires: what the library's list must mirror.
+    live_devices: Vec<(String, u64)>,
+    /// Tokens once issued and since revoked, evicted or expired.
+    dead_devices: Vec<String>,
+}
+
+impl User {
+    /// Every remembered device stops skipping the code.
+    fn revoke_devices(&mut self) {
+        let revoked = self.live_devices.drain(..).map(|(token, _)| token);
+        self.dead_devices.extend(revoked);
+    }
+
+    /// Devices whose time is up at `now` stop skipping the code.
+    fn expire_devices(&mut self, now: u64) {
+        let (live, expired) = self
+            .live_devices
+            .drain(..)
+            .partition(|(_, expires_at)| now < *expires_at);
+        self.live_devices = live;
+        self.dead_devices
+            .extend(expired.into_iter().map(|(token, _)| token));
+    }
 }
 
 struct Run {
@@ -324,6 +378,9 @@ impl Run {
         }
 
         let new_keys = self.account.challenge_keys().any(|k| !keys.contains(&k));
+        if matches!(state, LockState::LockedOut { .. } | LockState::HardLocked) {
+            assert!(!reply.skipped, "a device skipped the code while {state:?}");
+        }
         if !op.recovers() {
             if waiting.is_some() {
                 assert!(
@@ -413,6 +470,8 @@ impl Run {
             _ => {}
         }
 
+        self.check_devices(op, state, &reply);
+
         let after_json = json(&self.account);
         let before_version = serde_json::from_str::<Account>(&before_json)
             .expect("a stored record loads")
@@ -440,6 +499,61 @@ impl Run {
             let keys = self.account.challenge_keys().count();
             let setups = usize::from(self.user.setup.is_some());
             assert!(keys <= setups, "only an enrolment may be live with MFA off");
+        }
+    }
+
+    /// The account's device list mirrors the model's, after the model has
+    /// applied what `op` revoked; a skipped second factor was the model's to skip.
+    fn check_devices(&mut self, op: &Op, state: LockState, reply: &Reply) {
+        let revoked = match op {
+            Op::VerifyDisable(_) | Op::VerifyRegenerate(_) => reply.accepted,
+            Op::Unlock => reply
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::Unlocked { .. })),
+            Op::Reset | Op::ForgetDevices => true,
+            _ => false,
+        };
+        if revoked {
+            self.user.revoke_devices();
+        }
+        let calls_library = !matches!(op, Op::Wait(_) | Op::Days(_) | Op::WaitOut | Op::Reload);
+        if calls_library {
+            self.user.expire_devices(self.now);
+        }
+        let listed = self.account.devices();
+        let policy = self.mfa.policy();
+        assert!(
+            listed.len() <= usize::from(policy.max_devices()),
+            "{} devices kept (most allowed {})",
+            listed.len(),
+            policy.max_devices()
+        );
+        if calls_library {
+            let expiries: Vec<u64> = listed.iter().map(|d| d.expires_at).collect();
+            let expected: Vec<u64> = self.user.live_devices.iter().map(|d| d.1).collect();
+            assert_eq!(
+                expiries, expected,
+                "the device list differs from the model's"
+            );
+        }
+        for device in &listed {
+            assert_eq!(
+                device.expires_at,
+                device.created_at + policy.remember_for(),
+                "a device kept for another time than the policy's"
+            );
+            assert!(device.label.chars().count() <= 64, "a label longer than 64");
+            assert!(
+                !device.label.chars().any(char::is_control),
+                "a control character in a label"
+            );
+        }
+        if reply.skipped {
+            assert!(
+                !matches!(state, LockState::HardLocked | LockState::LockedOut { .. }),
+                "a device skipped the code while {state:?}"
+            );
         }
     }
 
@@ -653,6 +767,128 @@ impl Run {
                     self.user.backup = codes.expose_secret().map(String::from).collect();
                 }
                 reply
+            }
+            Op::VerifyLoginRemembering(code, label) => {
+                let Some(token) = self.user.login.clone() else {
+                    return Reply::default();
+                };
+                let (typed, step) = self.code(code);
+                let (mfa, rng, now) = (&self.mfa, &mut self.rng, self.now);
+                let Outcome { result, events } = mfa
+                    .verify_login_remembering(&mut self.account, &token, &typed, label, rng, now)
+                    .in_memory();
+                let reply = Reply::checked(&result, events);
+                if let Ok(remembered) = result {
+                    self.accepted(remembered.with, &typed, step);
+                    // The model of the library's list: the expired go, then the
+                    // oldest until there is room for one more.
+                    self.user.expire_devices(self.now);
+                    let keep = usize::from(self.mfa.policy().max_devices()) - 1;
+                    while self.user.live_devices.len() > keep {
+                        let (evicted, _) = self.user.live_devices.remove(0);
+                        self.user.dead_devices.push(evicted);
+                    }
+                    let text = remembered.device.to_text().expose_secret().to_owned();
+                    let expires_at = self.now + self.mfa.policy().remember_for();
+                    self.user.live_devices.push((text, expires_at));
+                }
+                reply
+            }
+            Op::BeginLoginOnDevice(choice) => {
+                let pick = |list: &[String], i: u8| -> Option<String> {
+                    let n = list.len();
+                    (n > 0).then(|| list[usize::from(i) % n].clone())
+                };
+                let live: Vec<String> =
+                    self.user.live_devices.iter().map(|d| d.0.clone()).collect();
+                let text = match choice {
+                    DeviceChoice::Live(i) => pick(&live, *i),
+                    DeviceChoice::Dead(i) => pick(&self.user.dead_devices, *i),
+                    DeviceChoice::Forged(bytes) => Some(format!(
+                        "device_{}",
+                        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                    )),
+                };
+                let Some(text) = text else {
+                    return Reply::default();
+                };
+                let device = DeviceToken::parse(&text).expect("a token the library issued parses");
+                let is_live = self
+                    .user
+                    .live_devices
+                    .iter()
+                    .any(|(t, expires_at)| *t == text && now < *expires_at);
+                let state = mfa.lock_state(account, now);
+                let may_skip = is_live
+                    && account.mfa_enabled()
+                    && !matches!(state, LockState::LockedOut { .. } | LockState::HardLocked);
+                let enabled = account.mfa_enabled();
+                let Outcome { result, events } = mfa
+                    .begin_login_remembered(account, &device, rng, now)
+                    .in_memory();
+                let recognized = events.contains(&Event::DeviceRecognized);
+                assert_eq!(
+                    recognized,
+                    may_skip,
+                    "a device was {} (live: {is_live}, {state:?})",
+                    if recognized {
+                        "recognized and should not be"
+                    } else {
+                        "not recognized"
+                    }
+                );
+                let mut reply = Reply::unchecked(events);
+                match result {
+                    Ok(LoginStart::NotRequired) => {
+                        assert!(
+                            recognized || !enabled,
+                            "the second factor was skipped for a device not recognized"
+                        );
+                        reply.skipped = enabled;
+                    }
+                    Ok(LoginStart::Required(login)) => {
+                        reply.sent = self.user.prompted(&login.prompt);
+                        self.user.login = Some(login.token);
+                    }
+                    Err(_) => {}
+                }
+                reply
+            }
+            Op::ForgetDevice(position) => {
+                let listed = account.devices();
+                let key = position.and_then(|i| {
+                    let n = listed.len();
+                    (n > 0).then(|| (usize::from(i) % n, listed[usize::from(i) % n].key.clone()))
+                });
+                let Outcome { result, events } = match &key {
+                    Some((_, key)) => mfa.forget_device(account, key, now),
+                    None => mfa.forget_device(account, "not a device", now),
+                }
+                .in_memory();
+                assert_eq!(
+                    result,
+                    Ok(key.is_some()),
+                    "forget_device answered otherwise"
+                );
+                if let Some((index, key)) = key {
+                    assert!(
+                        account.devices().iter().all(|d| d.key != key),
+                        "a forgotten device is still listed"
+                    );
+                    let (forgotten, _) = self.user.live_devices.remove(index);
+                    self.user.dead_devices.push(forgotten);
+                }
+                Reply::unchecked(events)
+            }
+            Op::ForgetDevices => {
+                let count = account.devices().len();
+                let Outcome { result, events } = mfa.forget_devices(account, now).in_memory();
+                assert_eq!(result, Ok(count), "forget_devices counted otherwise");
+                assert!(
+                    account.devices().is_empty(),
+                    "a device survived forgetting all"
+                );
+                Reply::unchecked(events)
             }
             Op::Wait(seconds) => {
                 self.now += u64::from(*seconds);

@@ -5,7 +5,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mfa_core::{Secret, error::Error, otp::{Algorithm, HotpConfig, TotpConfig, Window}};
+use mfa_core::{
+    Secret,
+    error::Error,
+    otp::{Algorithm, HotpConfig, TotpConfig, Window},
+};
 
 /// Splits the input into fixed fields, then the rest as the code text.
 fn take<const N: usize>(data: &mut &[u8]) -> [u8; N] {

@@ -12,7 +12,11 @@ use libfuzzer_sys::fuzz_target;
 use mfa_core::account::{DisableScope, LoginStart, StoredAccount};
 use mfa_core::backup::BackupCodeSet;
 use mfa_core::oob::OobChallenge;
-use mfa_core::{Secret, ServerKey, account::{Account, Method, MethodSetup, Mfa, MfaPolicy}, otp::TotpConfig};
+use mfa_core::{
+    Secret, ServerKey,
+    account::{Account, Method, MethodSetup, Mfa, MfaPolicy},
+    otp::TotpConfig,
+};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
@@ -44,7 +48,9 @@ fn operate(mut account: Account) {
     let start = mfa.begin_login(&mut account, &mut rng, now).in_memory();
     reloads(&account, "begin_login");
     if let Ok(LoginStart::Required(login)) = start.result {
-        let _ = mfa.verify_login(&mut account, &login.token, "123456", now).in_memory();
+        let _ = mfa
+            .verify_login(&mut account, &login.token, "123456", now)
+            .in_memory();
         reloads(&account, "verify_login");
         for method in Method::ALL {
             let _ = mfa
@@ -52,13 +58,17 @@ fn operate(mut account: Account) {
                 .in_memory();
             reloads(&account, "switch_method");
         }
-        let _ = mfa.resend(&mut account, &login.token, &mut rng, now + 60).in_memory();
+        let _ = mfa
+            .resend(&mut account, &login.token, &mut rng, now + 60)
+            .in_memory();
         reloads(&account, "resend");
     }
     let email = MethodSetup::Email {
         address: "fuzz@example.com",
     };
-    let _ = mfa.begin_setup(&mut account, email, &mut rng, now).in_memory();
+    let _ = mfa
+        .begin_setup(&mut account, email, &mut rng, now)
+        .in_memory();
     reloads(&account, "begin_setup");
     let _ = mfa
         .begin_disable(&mut account, DisableScope::Everything, &mut rng, now)
@@ -74,7 +84,11 @@ fuzz_target!(|data: &[u8]| {
     let account = round_trip::<Account>(data);
     if let Ok(stored) = serde_json::from_slice::<StoredAccount>(data) {
         let typed = Account::try_from(stored);
-        assert_eq!(typed.is_ok(), account.is_some(), "the two ways to load disagree");
+        assert_eq!(
+            typed.is_ok(),
+            account.is_some(),
+            "the two ways to load disagree"
+        );
     }
     if let Some(account) = account {
         operate(account);

@@ -16,11 +16,11 @@ use crate::server_key::ServerKey;
 
 /// One slot: the keyed hash of a code, and when it was used. Kept as a flag and a
 /// time rather than an `Option`, so that marking a slot used is a constant-time
-/// select over every slot, not a branch on the one that matched. Serialised as
-/// `[hash, used_at or null]`.
+/// select over every slot, not a branch on the one that matched. Serialised by
+/// schema version 1 as `[hash, used_at or null]` (read only; see `serde_impl`).
 #[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(from = "StoredForm", into = "StoredForm"))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(from = "StoredForm"))]
 pub(super) struct StoredCode {
     hash: CodeHash,
     used: bool,
@@ -30,24 +30,13 @@ pub(super) struct StoredCode {
 
 /// The serialised form of a [`StoredCode`].
 #[cfg(feature = "serde")]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct StoredForm(#[serde(with = "crate::hex::array")] CodeHash, Option<u64>);
 
 #[cfg(feature = "serde")]
 impl From<StoredForm> for StoredCode {
     fn from(StoredForm(hash, used_at): StoredForm) -> Self {
-        StoredCode {
-            hash,
-            used: used_at.is_some(),
-            used_at: used_at.unwrap_or(0),
-        }
-    }
-}
-
-#[cfg(feature = "serde")]
-impl From<StoredCode> for StoredForm {
-    fn from(code: StoredCode) -> Self {
-        StoredForm(code.hash, code.used_at())
+        StoredCode::stored(hash, used_at)
     }
 }
 
@@ -58,6 +47,25 @@ impl StoredCode {
             used: false,
             used_at: 0,
         }
+    }
+
+    /// The slot with `hash`, used at `used_at` if that is given.
+    #[cfg(feature = "serde")]
+    pub(super) const fn stored(hash: CodeHash, used_at: Option<u64>) -> Self {
+        match used_at {
+            Some(at) => StoredCode {
+                hash,
+                used: true,
+                used_at: at,
+            },
+            None => StoredCode::unused(hash),
+        }
+    }
+
+    /// The code's keyed hash.
+    #[cfg(feature = "serde")]
+    pub(super) const fn hash(&self) -> &CodeHash {
+        &self.hash
     }
 
     /// When the code was used, if it was.
@@ -152,10 +160,11 @@ impl BackupCodeUse {
 }
 
 impl BackupCodeSet {
-    /// The schema version a serialised set carries as `"v"` (feature `serde`), the
-    /// only one read: loading any other fails with the text of
-    /// [`Error::UnsupportedSchema`](crate::error::Error::UnsupportedSchema).
-    pub const SCHEMA_VERSION: u32 = 1;
+    /// The schema version a serialised set carries as `"v"` (feature `serde`):
+    /// the one written. Loading reads it and every version back to
+    /// [`OLDEST_SCHEMA_VERSION`](Self::OLDEST_SCHEMA_VERSION); any other fails with
+    /// the text of [`Error::UnsupportedSchema`](crate::error::Error::UnsupportedSchema).
+    pub const SCHEMA_VERSION: u32 = 2;
 
     /// The oldest schema version still read.
     pub const OLDEST_SCHEMA_VERSION: u32 = 1;

@@ -1,6 +1,6 @@
 //! The stored form of a backup-code set (feature `serde`): only keyed hashes, a
-//! compact round trip that keeps working, and what loading refuses, up to the
-//! count limit and one past it.
+//! compact round trip that keeps working, the earlier form still read, and what
+//! loading refuses, up to the count limit and one past it.
 
 use hmac::{Hmac, KeyInit, Mac};
 use mfa_core::backup::{BackupCodePolicy, BackupCodeSet, MAX_BACKUP_CODE_COUNT};
@@ -41,17 +41,15 @@ fn json_holds_only_keyed_hashes() {
     let _ = set.consume(&codes[3], &key(1), NOW).unwrap();
     let json = serde_json::to_string(&set).unwrap();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(value["v"], 1);
+    assert_eq!(value["v"], 2);
     assert_eq!(value["scheme"], "hkdf-hmac-sha256-128");
     assert_eq!(value["key_id"], 1);
     assert_eq!(value["length"], 16);
-    assert_eq!(value["codes"][3][1], NOW);
+    assert_eq!(value["used"], serde_json::json!([[3, NOW]]));
     let salt = hex(value["salt"].as_str().unwrap());
-    let stored: Vec<Vec<u8>> = value["codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| hex(c[0].as_str().unwrap()))
+    let stored: Vec<Vec<u8>> = hex(value["hashes"].as_str().unwrap())
+        .chunks(16)
+        .map(<[u8]>::to_vec)
         .collect();
     assert_eq!(stored.len(), 10);
     for (i, code) in codes.iter().enumerate() {
@@ -117,32 +115,116 @@ fn json_is_compact() {
 
 #[test]
 fn unknown_versions_and_bad_shapes_are_refused() {
-    let (_, set) = generate(&BackupCodePolicy::default(), 13);
+    let (codes, mut set) = generate(&BackupCodePolicy::default(), 13);
+    let _ = set.consume(&codes[4], &key(1), NOW).unwrap();
     let json = serde_json::to_string(&set).unwrap();
     let refused = |text: String| {
         serde_json::from_str::<BackupCodeSet>(&text)
             .unwrap_err()
             .to_string()
     };
-    let v2 = refused(json.replace("\"v\":1", "\"v\":2"));
+    let v3 = refused(json.replace("\"v\":2", "\"v\":3"));
     assert!(
-        v2.contains(&Error::UnsupportedSchema { version: 2 }.to_string()),
-        "{v2}"
+        v3.contains(&Error::UnsupportedSchema { version: 3 }.to_string()),
+        "{v3}"
     );
-    assert!(!refused(json.replace("\"v\":1,", "")).is_empty());
+    // Each version's fields, and only those.
+    let mixed = refused(json.replace("\"v\":2", "\"v\":1"));
+    assert!(mixed.contains("another schema version"), "{mixed}");
+    assert!(!refused(json.replace("\"v\":2,", "")).is_empty());
     assert!(!refused(json.replace("hmac-sha256-128", "sha256")).is_empty());
     let short = refused(json.replace("\"length\":16", "\"length\":12"));
     assert!(short.contains("backup code length"), "{short}");
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let mut empty = value.clone();
-    empty["codes"] = serde_json::json!([]);
-    assert!(refused(empty.to_string()).contains("backup code count"));
-    let mut bad_hash = value.clone();
+    let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut changed = value.clone();
+        edit(&mut changed);
+        refused(changed.to_string())
+    };
+    let empty = edited(&|v| {
+        v["hashes"] = "".into();
+        v["used"] = serde_json::json!([]);
+    });
+    assert!(empty.contains("backup code count"), "{empty}");
+    let hashes = value["hashes"].as_str().unwrap().to_owned();
+    let not_whole = edited(&|v| v["hashes"] = hashes[..hashes.len() - 2].into());
+    assert!(not_whole.contains("not whole hashes"), "{not_whole}");
+    let not_hex = edited(&|v| v["hashes"] = format!("zz{}", &hashes[2..]).into());
+    assert!(not_hex.contains("not hex"), "{not_hex}");
+    assert!(!edited(&|v| v["salt"] = "zz".into()).is_empty());
+    for used in [
+        serde_json::json!([[10, NOW]]),
+        serde_json::json!([[4, NOW], [4, NOW]]),
+        serde_json::json!([[5, NOW], [4, NOW]]),
+        serde_json::json!([[u64::MAX, NOW]]),
+    ] {
+        let out_of_set = edited(&|v| v["used"] = used.clone());
+        assert!(
+            out_of_set.contains("not in the set, or not in order"),
+            "{used}: {out_of_set}"
+        );
+    }
+    assert!(!edited(&|v| v["used"] = serde_json::json!([[4]])).is_empty());
+    let missing = edited(&|v| {
+        v.as_object_mut().unwrap().remove("used");
+    });
+    assert!(missing.contains("another schema version"), "{missing}");
+    let v1_field = edited(&|v| v["codes"] = serde_json::json!([]));
+    assert!(v1_field.contains("another schema version"), "{v1_field}");
+}
+
+/// `value`, a set as written now, in the form the first schema version wrote:
+/// `"codes":[[hash, used_at or null], …]`.
+fn as_first_version(value: &serde_json::Value) -> serde_json::Value {
+    let hashes = value["hashes"].as_str().unwrap();
+    let used = value["used"].as_array().unwrap();
+    let codes: Vec<serde_json::Value> = (0..hashes.len() / 32)
+        .map(|slot| {
+            let at = used
+                .iter()
+                .find(|pair| pair[0] == slot)
+                .map_or(serde_json::Value::Null, |pair| pair[1].clone());
+            serde_json::json!([&hashes[slot * 32..slot * 32 + 32], at])
+        })
+        .collect();
+    let mut old = value.clone();
+    let map = old.as_object_mut().unwrap();
+    map.remove("hashes");
+    map.remove("used");
+    map.insert("v".into(), 1.into());
+    map.insert("codes".into(), codes.into());
+    old
+}
+
+/// A set stored by the first schema version loads as the same set, keeps its used
+/// codes used and its others working, and is written back in the current form.
+#[test]
+fn a_set_in_the_first_schema_version_still_loads() {
+    let (codes, mut set) = generate(&BackupCodePolicy::default(), 14);
+    let _ = set.consume(&codes[2], &key(1), NOW).unwrap();
+    let _ = set.consume(&codes[7], &key(1), NOW + 60).unwrap();
+    let current = serde_json::to_value(&set).unwrap();
+    let old = as_first_version(&current);
+    assert_eq!(old["codes"][7][1], NOW + 60);
+    assert_eq!(old["codes"][0][1], serde_json::Value::Null);
+    let mut loaded = load(&old).unwrap();
+    assert!(loaded == set);
+    assert_eq!(serde_json::to_value(&loaded).unwrap(), current);
+    assert_eq!(
+        loaded.consume(&codes[2], &key(1), NOW),
+        Err(Error::BackupCodeUsed)
+    );
+    assert_eq!(
+        loaded.consume(&codes[3], &key(1), NOW).unwrap().remaining(),
+        7
+    );
+    // Its refusals still hold: a bad hash, a v1 set with the current fields.
+    let mut bad_hash = old.clone();
     bad_hash["codes"][0][0] = serde_json::json!("00");
-    assert!(!refused(bad_hash.to_string()).is_empty());
-    let mut bad_salt = value;
-    bad_salt["salt"] = serde_json::json!("zz");
-    assert!(!refused(bad_salt.to_string()).is_empty());
+    assert!(load(&bad_hash).is_err());
+    let mut mixed = old;
+    mixed["used"] = serde_json::json!([]);
+    assert!(load(&mixed).unwrap_err().contains("another schema version"));
 }
 
 fn load(value: &serde_json::Value) -> Result<BackupCodeSet, String> {
@@ -164,8 +246,8 @@ fn full_set() -> (Vec<String>, serde_json::Value) {
 fn a_stored_set_of_exactly_the_maximum_count_loads_and_works() {
     let (codes, value) = full_set();
     assert_eq!(
-        value["codes"].as_array().unwrap().len(),
-        usize::from(MAX_BACKUP_CODE_COUNT)
+        value["hashes"].as_str().unwrap().len(),
+        32 * usize::from(MAX_BACKUP_CODE_COUNT)
     );
     let mut set = load(&value).unwrap();
     assert_eq!(set.len(), usize::from(MAX_BACKUP_CODE_COUNT));
@@ -180,17 +262,24 @@ fn a_stored_set_of_exactly_the_maximum_count_loads_and_works() {
 /// anything else.
 #[test]
 fn a_stored_set_one_over_the_maximum_count_is_refused_as_a_bad_count() {
-    let (_, mut value) = full_set();
-    // A well-formed extra slot, so the count is the only thing wrong.
-    let extra = value["codes"][0].clone();
-    value["codes"].as_array_mut().unwrap().push(extra);
+    let (_, value) = full_set();
+    // A well-formed extra slot, so the count is the only thing wrong: in the
+    // current form, and in the first version's.
+    let mut current = value.clone();
+    let extra = format!("{}{}", value["hashes"].as_str().unwrap(), "ab".repeat(16));
+    current["hashes"] = extra.into();
+    let mut first = as_first_version(&value);
+    let slot = first["codes"][0].clone();
+    first["codes"].as_array_mut().unwrap().push(slot);
     assert_eq!(
-        value["codes"].as_array().unwrap().len(),
+        first["codes"].as_array().unwrap().len(),
         usize::from(MAX_BACKUP_CODE_COUNT) + 1
     );
-    let refused = load(&value).unwrap_err();
     let expected = Error::Config(ConfigError::Policy(PolicyField::BackupCodeCount));
-    assert!(refused.contains(&expected.to_string()), "{refused}");
+    for value in [current, first] {
+        let refused = load(&value).unwrap_err();
+        assert!(refused.contains(&expected.to_string()), "{refused}");
+    }
 }
 
 /// The smallest set a policy allows survives storage and its one code works.

@@ -6,7 +6,7 @@
 //!                   "config":{"alg":"SHA1","digits":6,"period":30,"t0":0,"past":1,
 //!                   "future":1},"enabled_at":…,"last_step":…},
 //!  "email":{"to":{"k":1,"s":"<hex>"},"enabled_at":…},
-//!  "backup_codes":{"v":1,…},"throttle":{"failures":0,"wait_until":0},
+//!  "backup_codes":{"v":2,…},"throttle":{"failures":0,"wait_until":0},
 //!  "sends":{"since":…,"sent":1},"challenges":[…]}
 //! ```
 //!

@@ -50,6 +50,23 @@ async fn send(
     (status, set_cookie, response.json().await.unwrap())
 }
 
+/// Jane's password step from a browser sending `cookie`: `"signed_in"` when the
+/// browser is remembered, `"pending_mfa"` when it must answer a code.
+async fn sign_in_from(server: &TestServer, cookie: Option<&str>) -> String {
+    let credentials: Value = serde_json::from_str(CREDENTIALS).unwrap();
+    let (status, _, answer) = post(server, "/api/auth/login", cookie, credentials).await;
+    assert_eq!(status, 200, "{answer}");
+    answer["status"].as_str().unwrap().to_owned()
+}
+
+/// `POST /identity/mfa/devices/forget` with `session`: the status and JSON.
+async fn forget(server: &TestServer, session: &str, device_id: Value) -> (u16, Value) {
+    let body = json!({ "deviceId": device_id });
+    let path = "/identity/mfa/devices/forget";
+    let (status, _, answer) = send(server, path, Some(session), None, body).await;
+    (status, answer)
+}
+
 /// Signs in as jane with her authenticator and `rememberDevice`: the cookie pair
 /// (`mfa_device=…`) the browser would send back.
 async fn remember_this_browser(server: &TestServer, phone: &support::Phone) -> String {
@@ -68,7 +85,6 @@ async fn a_remembered_browser_skips_the_code_until_a_factor_changes() {
     let server = TestServer::start(&db, ManualClock::new(T0)).await;
     let session = server.register_and_sign_in("jane").await;
     let (phone, backup) = server.enrol_authenticator(&session).await;
-    let credentials: Value = serde_json::from_str(CREDENTIALS).unwrap();
 
     // Without asking, no cookie.
     server.clock.advance(31);
@@ -102,22 +118,10 @@ async fn a_remembered_browser_skips_the_code_until_a_factor_changes() {
 
     // The password alone signs in from that browser; not from another.
     server.clock.advance(60);
-    let (status, _, answer) =
-        post(&server, "/api/auth/login", Some(&pair), credentials.clone()).await;
-    assert_eq!(
-        (status, &answer["status"]),
-        (200, &json!("signed_in")),
-        "{answer}"
-    );
+    assert_eq!(sign_in_from(&server, Some(&pair)).await, "signed_in");
     let forged = "mfa_device=device_".to_owned() + &"0".repeat(64);
     for other in [None, Some(forged.as_str()), Some("mfa_device=nonsense")] {
-        let (status, _, answer) =
-            post(&server, "/api/auth/login", other, credentials.clone()).await;
-        assert_eq!(
-            (status, &answer["status"]),
-            (200, &json!("pending_mfa")),
-            "{answer}"
-        );
+        assert_eq!(sign_in_from(&server, other).await, "pending_mfa");
     }
     let kinds = server.audit_kinds("jane").await;
     assert!(kinds.contains(&"device_remembered".to_owned()), "{kinds:?}");
@@ -141,13 +145,7 @@ async fn a_remembered_browser_skips_the_code_until_a_factor_changes() {
         )
         .await;
     assert_eq!(status, 200, "{done}");
-    let (status, _, answer) =
-        post(&server, "/api/auth/login", Some(&pair), credentials.clone()).await;
-    assert_eq!(
-        (status, &answer["status"]),
-        (200, &json!("pending_mfa")),
-        "{answer}"
-    );
+    assert_eq!(sign_in_from(&server, Some(&pair)).await, "pending_mfa");
     assert!(server.account("jane").await.devices().is_empty());
     server.stop().await;
 }
@@ -158,15 +156,12 @@ async fn a_remembered_browser_stops_skipping_when_its_time_is_up() {
     let server = TestServer::start(&db, ManualClock::new(T0)).await;
     let session = server.register_and_sign_in("jane").await;
     let (phone, _) = server.enrol_authenticator(&session).await;
-    let credentials: Value = serde_json::from_str(CREDENTIALS).unwrap();
     let pair = remember_this_browser(&server, &phone).await;
 
     server.clock.advance(30 * 86_400 - 1);
-    let (_, _, answer) = post(&server, "/api/auth/login", Some(&pair), credentials.clone()).await;
-    assert_eq!(answer["status"], "signed_in", "{answer}");
+    assert_eq!(sign_in_from(&server, Some(&pair)).await, "signed_in");
     server.clock.advance(1);
-    let (_, _, answer) = post(&server, "/api/auth/login", Some(&pair), credentials).await;
-    assert_eq!(answer["status"], "pending_mfa", "{answer}");
+    assert_eq!(sign_in_from(&server, Some(&pair)).await, "pending_mfa");
     server.stop().await;
 }
 
@@ -176,7 +171,6 @@ async fn the_user_lists_remembered_browsers_and_forgets_one_or_all() {
     let server = TestServer::start(&db, ManualClock::new(T0)).await;
     let session = server.register_and_sign_in("jane").await;
     let (phone, _) = server.enrol_authenticator(&session).await;
-    let credentials: Value = serde_json::from_str(CREDENTIALS).unwrap();
     let (status, answer) = server.get("/identity/mfa/devices", &session).await;
     assert_eq!((status, answer), (200, json!({ "devices": [] })));
 
@@ -202,33 +196,15 @@ async fn the_user_lists_remembered_browsers_and_forgets_one_or_all() {
 
     // Forgetting one: the first browser asks for the code again, the second not.
     let path = "/identity/mfa/devices/forget";
-    let (status, _, answer) = send(
-        &server,
-        path,
-        Some(&session),
-        None,
-        json!({ "deviceId": first }),
-    )
-    .await;
+    let (status, answer) = forget(&server, &session, json!(first)).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["devices"].as_array().unwrap().len(), 1, "{answer}");
     assert_ne!(answer["devices"][0]["deviceId"], json!(first));
-    let (_, _, answer) = post(
-        &server,
-        "/api/auth/login",
-        Some(&laptop),
-        credentials.clone(),
-    )
-    .await;
-    assert_eq!(answer["status"], "pending_mfa", "{answer}");
-    let (_, _, answer) = post(
-        &server,
-        "/api/auth/login",
-        Some(&phone_browser),
-        credentials.clone(),
-    )
-    .await;
-    assert_eq!(answer["status"], "signed_in", "{answer}");
+    assert_eq!(sign_in_from(&server, Some(&laptop)).await, "pending_mfa");
+    assert_eq!(
+        sign_in_from(&server, Some(&phone_browser)).await,
+        "signed_in"
+    );
 
     // An id that is not there (again, or made up, or too long) changes nothing.
     let before = server.stored(server.user("jane").await).await;
@@ -239,14 +215,7 @@ async fn the_user_lists_remembered_browsers_and_forgets_one_or_all() {
         (json!("a".repeat(65)), 400),
         (json!(7), 400),
     ] {
-        let (status, _, answer) = send(
-            &server,
-            path,
-            Some(&session),
-            None,
-            json!({ "deviceId": id }),
-        )
-        .await;
+        let (status, answer) = forget(&server, &session, json!(id)).await;
         assert_eq!(status, status_expected, "{id}: {answer}");
         if status == 404 {
             assert_eq!(answer["details"], "device_not_found", "{answer}");
@@ -273,14 +242,10 @@ async fn the_user_lists_remembered_browsers_and_forgets_one_or_all() {
     let cookie = cookie.expect("the cookie cleared");
     assert!(cookie.starts_with("mfa_device=;"), "{cookie}");
     assert!(cookie.contains("Max-Age=0"), "{cookie}");
-    let (_, _, answer) = post(
-        &server,
-        "/api/auth/login",
-        Some(&phone_browser),
-        credentials,
-    )
-    .await;
-    assert_eq!(answer["status"], "pending_mfa", "{answer}");
+    assert_eq!(
+        sign_in_from(&server, Some(&phone_browser)).await,
+        "pending_mfa"
+    );
     let (_, answer) = server.get("/identity/mfa/devices", &session).await;
     assert_eq!(answer, json!({ "devices": [] }));
     let kinds = server.audit_kinds("jane").await;

@@ -142,6 +142,7 @@ fn labels_are_kept_as_text_to_show_and_cut_at_the_limit() {
 
 /// Whatever the label, the record that remembers it loads again unchanged: the
 /// label is stored in the one form the check on loading accepts.
+#[cfg(feature = "serde")]
 #[test]
 fn every_label_is_stored_in_a_form_that_loads() {
     let mut fx = Fx::enabled(&[APP]);
@@ -166,6 +167,7 @@ fn every_label_is_stored_in_a_form_that_loads() {
     }
 }
 
+#[cfg(feature = "serde")]
 proptest::proptest! {
     #[test]
     fn any_label_loads_again(label in "\\PC{0,80}|[\\s\\x00-\\x1f\\x7f-\\u{9f}a]{0,80}") {

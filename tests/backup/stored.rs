@@ -169,6 +169,19 @@ fn unknown_versions_and_bad_shapes_are_refused() {
         v.as_object_mut().unwrap().remove("used");
     });
     assert!(missing.contains("another schema version"), "{missing}");
+    // The wrong JSON type says what was expected.
+    let number = edited(&|v| v["hashes"] = 7.into());
+    assert!(number.contains("the codes' hashes as hex"), "{number}");
+    let text = edited(&|v| v["used"] = "4".into());
+    assert!(text.contains("a list of [slot, used_at] pairs"), "{text}");
+    // A string of more hashes than a set holds is refused for its length alone,
+    // before any of it is decoded.
+    let huge = "zz".repeat(16 * (usize::from(MAX_BACKUP_CODE_COUNT) + 1));
+    let too_long = edited(&|v| {
+        v["hashes"] = huge.clone().into();
+        v["used"] = serde_json::json!([]);
+    });
+    assert!(too_long.contains("backup code count"), "{too_long}");
     let v1_field = edited(&|v| v["codes"] = serde_json::json!([]));
     assert!(v1_field.contains("another schema version"), "{v1_field}");
 }

@@ -18,6 +18,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
+use core::marker::PhantomData;
 
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::{SerializeSeq as _, SerializeStruct as _};
@@ -106,53 +107,41 @@ fn too_many<E: serde::de::Error>() -> E {
     )))
 }
 
-/// Reads a list into one allocation, refusing more than a set may hold as soon as
+/// A list read into one allocation, refusing more than a set may hold as soon as
 /// the list runs past it (stored data is hostile: a list of a million is not read
-/// whole first).
-fn bounded<'de, T: Deserialize<'de>, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<T>, A::Error> {
-    let most = usize::from(MAX_BACKUP_CODE_COUNT);
-    let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(most));
-    while let Some(item) = seq.next_element()? {
-        if items.len() == most {
-            return Err(too_many());
-        }
-        items.push(item);
+/// whole first). Its text names what was expected.
+struct Bounded<T>(&'static str, PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Bounded<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
     }
-    Ok(items)
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let most = usize::from(MAX_BACKUP_CODE_COUNT);
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(most));
+        while let Some(item) = seq.next_element()? {
+            if items.len() == most {
+                return Err(too_many());
+            }
+            items.push(item);
+        }
+        Ok(items)
+    }
 }
 
 /// Version 1's `codes`.
 fn codes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<StoredCode>>, D::Error> {
-    struct Codes;
-    impl<'de> Visitor<'de> for Codes {
-        type Value = Vec<StoredCode>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a list of stored backup codes")
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            bounded(seq)
-        }
-    }
-    d.deserialize_seq(Codes).map(Some)
+    let list = Bounded("a list of stored backup codes", PhantomData);
+    d.deserialize_seq(list).map(Some)
 }
 
 /// Version 2's `used`.
 fn used<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<(u64, u64)>>, D::Error> {
-    struct Used;
-    impl<'de> Visitor<'de> for Used {
-        type Value = Vec<(u64, u64)>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a list of [slot, used_at] pairs")
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            bounded(seq)
-        }
-    }
-    d.deserialize_seq(Used).map(Some)
+    let list = Bounded("a list of [slot, used_at] pairs", PhantomData);
+    d.deserialize_seq(list).map(Some)
 }
 
 /// Version 2's `hashes`: whole hashes only, at most a set's worth, decoded in one

@@ -73,13 +73,39 @@ impl Sealed {
     }
 }
 
-/// The associated data: a version label, the record's id and the field.
-fn associated_data(record: &RecordId, field: Field) -> Vec<u8> {
-    let mut ad = Vec::with_capacity(32 + RECORD_ID_LEN + 32);
-    ad.extend_from_slice(b"mfa-core/sealed/v2\0");
-    ad.extend_from_slice(record);
-    ad.extend_from_slice(field.label());
-    ad
+/// The label that starts every sealed value's associated data.
+const AD_LABEL: &[u8] = b"mfa-core/sealed/v2\0";
+
+/// Room for the longest associated data: the label, a record id and the longest
+/// field label (26 bytes).
+const AD_ROOM: usize = 64;
+
+/// The associated data: a version label, the record's id and the field, built on
+/// the stack (every open and seal needs one; a heap buffer was a sign-in's only
+/// allocation in unsealing).
+struct AssociatedData {
+    bytes: [u8; AD_ROOM],
+    len: usize,
+}
+
+impl AssociatedData {
+    fn new(record: &RecordId, field: Field) -> Self {
+        let mut bytes = [0u8; AD_ROOM];
+        let mut len = 0;
+        for part in [AD_LABEL, record.as_slice(), field.label()] {
+            // Every part is a constant or a fixed-size id, and together they fit:
+            // the test below checks the longest.
+            if let Some(slot) = bytes.get_mut(len..len + part.len()) {
+                slot.copy_from_slice(part);
+                len += part.len();
+            }
+        }
+        AssociatedData { bytes, len }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
 }
 
 /// Seals `plain` for `field` of `record` under `key`, with a fresh nonce.
@@ -95,13 +121,13 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
     let mut bytes = Vec::with_capacity(NONCE_LEN + plain.len() + TAG_LEN);
     bytes.extend_from_slice(&nonce);
     bytes.extend_from_slice(plain);
-    let ad = associated_data(record, field);
+    let ad = AssociatedData::new(record, field);
     let body = bytes.get_mut(NONCE_LEN..).unwrap_or_default();
     // Encryption fails only for inputs of gigabytes; a seal that somehow did would
     // store bytes that never open, which is refused on the next load, not a leak.
     let tag = key
         .sealer()
-        .encrypt_inout_detached(&Nonce::from(nonce), &ad, body.into())
+        .encrypt_inout_detached(&Nonce::from(nonce), ad.as_slice(), body.into())
         .unwrap_or_default();
     bytes.extend_from_slice(&tag);
     Sealed {
@@ -135,9 +161,9 @@ pub(crate) fn open(
     let nonce = Nonce::try_from(nonce).map_err(|_| Error::SealedValueInvalid)?;
     let tag = Tag::try_from(tag).map_err(|_| Error::SealedValueInvalid)?;
     let mut plain = Zeroizing::new(Vec::from(body));
-    let ad = associated_data(record, field);
+    let ad = AssociatedData::new(record, field);
     key.sealer()
-        .decrypt_inout_detached(&nonce, &ad, plain.as_mut_slice().into(), &tag)
+        .decrypt_inout_detached(&nonce, ad.as_slice(), plain.as_mut_slice().into(), &tag)
         .map_err(|_| Error::SealedValueInvalid)?;
     Ok(plain)
 }
@@ -222,5 +248,24 @@ mod tests {
             &mut rng,
         );
         assert_ne!(again.bytes, sealed.bytes);
+    }
+
+    /// Every field's associated data is the label, the record id and the field's
+    /// label end to end, whole: none is cut short by the stack buffer.
+    #[test]
+    fn associated_data_holds_every_part_of_every_field() {
+        use super::{AD_LABEL, AssociatedData};
+        let record = [7u8; 16];
+        for field in [
+            Field::AuthenticatorSecret,
+            Field::EmailAddress,
+            Field::PhoneNumber,
+            Field::PendingSecret,
+            Field::PendingAccountName,
+            Field::PendingDestination,
+        ] {
+            let expected = [AD_LABEL, &record, field.label()].concat();
+            assert_eq!(AssociatedData::new(&record, field).as_slice(), expected);
+        }
     }
 }

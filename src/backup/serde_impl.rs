@@ -6,7 +6,8 @@
 //! ```
 //!
 //! `hashes` holds every code's keyed hash end to end; `used` lists the slots used
-//! so far, as `[slot, used_at]` in slot order (usually none). Schema version 1, still
+//! so far, as `[slot, used_at]` in slot order, and is left out while none is (a
+//! set that spells out `"used":[]` reads alike). Schema version 1, still
 //! read and rewritten as version 2 at the next change, kept each code as
 //! `"codes":[["<32 hex>",null],["<32 hex>",1767225600],…]`: one JSON string and one
 //! array per code made the set about a fifth of a sign-in's decode and encode time,
@@ -69,14 +70,19 @@ impl Serialize for Used<'_> {
 
 impl Serialize for BackupCodeSet {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("BackupCodeSet", 7)?;
+        let any_used = self.codes.iter().any(|code| code.used_at().is_some());
+        let mut s = serializer.serialize_struct("BackupCodeSet", 6 + usize::from(any_used))?;
         s.serialize_field("v", &BackupCodeSet::SCHEMA_VERSION)?;
         s.serialize_field("scheme", &self.scheme)?;
         s.serialize_field("key_id", &self.key_id)?;
         s.serialize_field("length", &self.length)?;
         s.serialize_field("salt", &Salt(&self.salt))?;
         s.serialize_field("hashes", &Hashes(&self.codes))?;
-        s.serialize_field("used", &Used(&self.codes))?;
+        if any_used {
+            s.serialize_field("used", &Used(&self.codes))?;
+        } else {
+            s.skip_field("used")?;
+        }
         s.end()
     }
 }
@@ -174,8 +180,8 @@ impl Repr {
     fn check<E: serde::de::Error>(self) -> Result<BackupCodeSet, E> {
         let codes = match (self.v, self.codes, self.hashes, self.used) {
             (BackupCodeSet::OLDEST_SCHEMA_VERSION, Some(codes), None, None) => codes,
-            (BackupCodeSet::SCHEMA_VERSION, None, Some(hashes), Some(used)) => {
-                slots(&hashes, &used)?
+            (BackupCodeSet::SCHEMA_VERSION, None, Some(hashes), used) => {
+                slots(&hashes, &used.unwrap_or_default())?
             }
             (BackupCodeSet::OLDEST_SCHEMA_VERSION | BackupCodeSet::SCHEMA_VERSION, ..) => {
                 return Err(E::custom(

@@ -26,6 +26,8 @@ mod hotp;
 mod mac;
 #[cfg(feature = "serde")]
 mod serde_impl;
+#[cfg(feature = "serde")]
+pub(crate) use serde_impl::{is_stored_standard, stored_standard};
 mod totp;
 mod window;
 

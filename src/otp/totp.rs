@@ -101,6 +101,21 @@ impl Default for TotpConfig {
     }
 }
 
+impl TotpConfig {
+    /// What a stored record means when it leaves an authenticator's settings out:
+    /// SHA-1, 6 digits, 30 s, T0 = 0, one step each way. Fixed by the stored form
+    /// and spelled out here rather than taken from [`Default`], so a stored record
+    /// keeps its meaning whatever the default becomes.
+    #[cfg(feature = "serde")]
+    pub(crate) const STORED_STANDARD: TotpConfig = TotpConfig {
+        algorithm: Algorithm::Sha1,
+        digits: Digits::SIX,
+        period: 30,
+        t0: 0,
+        window: Window { past: 1, future: 1 },
+    };
+}
+
 /// A TOTP code that verified: the step it belongs to and how far that is from now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use = "store step() as the last accepted step, or the code can be replayed"]

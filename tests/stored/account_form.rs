@@ -1,9 +1,11 @@
 //! The stored form of an `Account`: byte-exact round trips in every state, its
 //! size, and a reloaded record that behaves exactly like the one in memory.
 
-use mfa_core::account::{DisableScope, LoginStart, LoginToken};
+use mfa_core::account::{DisableScope, LoginStart, LoginToken, SetupMaterial, SetupNext};
+use mfa_core::otp::{Algorithm, TotpConfig};
 use mfa_core::{
-    account::{Account, Method, Mfa},
+    ServerKey,
+    account::{Account, Method, Mfa, MfaPolicy},
     error::Error,
 };
 use rand::SeedableRng;
@@ -16,11 +18,58 @@ use crate::fixture::{APP, Fx, MAIL, TEXT, round_trip, val};
 #[test]
 fn a_fresh_account_has_a_small_fixed_form() {
     let json = round_trip(&Account::new());
-    let expected = concat!(
-        r#"{"v":1,"version":0,"throttle":{"failures":0,"wait_until":0},"#,
-        r#""sends":{"since":0,"sent":0},"challenges":[]}"#
+    assert_eq!(json, r#"{"v":1,"version":0}"#);
+}
+
+/// An authenticator's settings are stored only when they are not the standard
+/// ones; left out, they mean SHA-1, 6 digits, 30 s, T0 = 0 and one step each way,
+/// whatever settings the policy reading the record has.
+#[test]
+fn an_authenticator_with_standard_settings_stores_none() {
+    let config = |json: &str, pointer: &str| {
+        let stored: serde_json::Value = serde_json::from_str(json).unwrap();
+        stored.pointer(pointer).cloned()
+    };
+    let mut fx = Fx::enabled(&[APP]);
+    let login = fx.login();
+    let json = round_trip(&fx.acct);
+    assert_eq!(config(&json, "/authenticator/config"), None, "{json}");
+
+    // Read by a server whose policy enrols SHA-256 apps, the record still checks
+    // the app's SHA-1 codes.
+    let sha256 = TotpConfig::default()
+        .with_algorithm(Algorithm::Sha256)
+        .with_digits(8)
+        .unwrap();
+    let key = ServerKey::new(1, &[7; 32]).unwrap();
+    let other = Mfa::new(MfaPolicy::default().with_totp(sha256), key);
+    let mut copy: Account = serde_json::from_str(&json).unwrap();
+    let code = fx.next_totp();
+    let signed_in = other.verify_login(&mut copy, &login.token, &code, fx.now);
+    assert!(signed_in.in_memory().result.is_ok());
+
+    // Other settings are stored, pending and enabled.
+    let mut fx = Fx::new();
+    fx.mfa = other;
+    let (a, r, now) = (&mut fx.acct, &mut fx.rng, fx.now);
+    let started = val(fx.mfa.begin_setup(a, APP, r, now).in_memory());
+    let json = round_trip(&fx.acct);
+    let pending = "/challenges/0/task/setup/pending/authenticator/config/alg";
+    assert_eq!(config(&json, pending), Some("SHA256".into()), "{json}");
+    let SetupNext::Confirm(SetupMaterial::Authenticator(enrolment)) = started.next else {
+        panic!("the first method needs no step-up")
+    };
+    let code = sha256.generate(enrolment.secret(), now).unwrap();
+    let (a, r) = (&mut fx.acct, &mut fx.rng);
+    let done = fx
+        .mfa
+        .confirm_setup(a, &started.token, code.as_str(), r, now);
+    assert!(done.in_memory().result.is_ok());
+    let json = round_trip(&fx.acct);
+    assert_eq!(
+        config(&json, "/authenticator/config/digits"),
+        Some(8.into())
     );
-    assert_eq!(json, expected);
 }
 
 #[test]

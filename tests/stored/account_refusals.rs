@@ -220,18 +220,19 @@ fn loading_refuses_what_the_state_machine_never_writes() {
         RecordError::TimeOutOfRange,
         &setup(&|c| c["expires_at"] = json!(u64::MAX)),
     );
-    for path in [
-        ["authenticator", "last_step"],
-        ["throttle", "wait_until"],
-        ["sends", "since"],
-    ] {
-        refused(&acct, RecordError::TimeOutOfRange, &|v| {
-            v[path[0]][path[1]] = json!(u64::MAX);
-        });
-    }
+    refused(&acct, RecordError::TimeOutOfRange, &|v| {
+        v["authenticator"]["last_step"] = json!(u64::MAX);
+    });
+    // The throttle and send budget are left out while at zero: spelled out whole.
+    refused(&acct, RecordError::TimeOutOfRange, &|v| {
+        v["throttle"] = json!({"failures": 0, "wait_until": u64::MAX});
+    });
+    refused(&acct, RecordError::TimeOutOfRange, &|v| {
+        v["sends"] = json!({"since": u64::MAX, "sent": 0});
+    });
     // The latest time allowed still loads.
     let last = load_typed(&acct, |v| {
-        v["throttle"]["wait_until"] = json!(MAX_STORED_TIME);
+        v["throttle"] = json!({"failures": 0, "wait_until": MAX_STORED_TIME});
     });
     assert!(last.is_ok());
     // Its Debug names the versions, never a secret.

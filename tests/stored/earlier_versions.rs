@@ -164,30 +164,90 @@ fn with_current_backup_form(mut record: Value) -> Value {
     record
 }
 
-/// Every record loads and writes back as it was, byte for byte, but for a
-/// backup-code set of the first schema version, which is written in the current
-/// form with the same hashes and uses.
+/// `record` as this build writes it: what holds a fresh record's value is left
+/// out (a zero throttle and send budget, no challenges, a standard authenticator
+/// config, a challenge's `"consumed":false`, a backup-code set's empty `"used"`).
+fn without_fresh_values(mut record: Value) -> Value {
+    let fresh = [
+        (
+            "throttle",
+            serde_json::json!({"failures": 0, "wait_until": 0}),
+        ),
+        ("sends", serde_json::json!({"since": 0, "sent": 0})),
+        ("challenges", serde_json::json!([])),
+    ];
+    for (key, value) in fresh {
+        drop_if(&mut record, key, &value);
+    }
+    drop_standard_config(record.get_mut("authenticator"));
+    if let Some(set) = record.get_mut("backup_codes") {
+        drop_if(set, "used", &serde_json::json!([]));
+    }
+    if let Some(Value::Array(challenges)) = record.get_mut("challenges") {
+        for challenge in challenges {
+            drop_if(challenge, "consumed", &Value::Bool(false));
+            let pending = challenge.pointer_mut("/task/setup/pending/authenticator");
+            drop_standard_config(pending);
+        }
+    }
+    record
+}
+
+/// Removes `key` from the object `value` when it holds `fresh`.
+fn drop_if(value: &mut Value, key: &str, fresh: &Value) {
+    if value.get(key) == Some(fresh) {
+        value.as_object_mut().unwrap().remove(key);
+    }
+}
+
+/// Removes an authenticator's `config` when it is the standard one.
+fn drop_standard_config(app: Option<&mut Value>) {
+    let standard = serde_json::json!({"alg": "SHA1", "digits": 6, "period": 30,
+                                      "t0": 0, "past": 1, "future": 1});
+    if let Some(app) = app {
+        drop_if(app, "config", &standard);
+    }
+}
+
+/// Every record loads and writes back what it held: byte for byte when it was
+/// written in the current form; else with a backup-code set of the first schema
+/// version in the current form, with the same hashes and uses, and without the
+/// fields that hold a fresh record's value.
 #[test]
 fn stored_records_of_every_version_load_and_write_back_unchanged() {
-    let mut rewritten = 0;
+    let (mut rewritten, mut backup_sets) = (0, 0);
     for (name, text, _) in fixtures() {
         let account: Account =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let again = serde_json::to_string_pretty(&account).unwrap() + "\n";
         let stored: Value = serde_json::from_str(&text).unwrap();
-        if stored["backup_codes"]["v"] == 1 {
-            let expected = with_current_backup_form(stored);
+        backup_sets += usize::from(stored["backup_codes"]["v"] == 1);
+        let expected = without_fresh_values(with_current_backup_form(stored.clone()));
+        if expected == stored {
+            assert_eq!(again, text, "{name} wrote back differently");
+        } else {
             let written: Value = serde_json::from_str(&again).unwrap();
             assert_eq!(written, expected, "{name} wrote back differently");
             rewritten += 1;
-        } else {
-            assert_eq!(again, text, "{name} wrote back differently");
         }
     }
     assert!(
-        rewritten > 0,
-        "no record held a first-version backup-code set"
+        rewritten > 0 && backup_sets > 0,
+        "no record held a first-version backup-code set or a fresh record's value"
     );
+}
+
+/// Records that spell out a fresh record's values, as earlier builds wrote them,
+/// load as the same record as those that leave them out.
+#[test]
+fn records_that_spell_out_fresh_values_load_alike() {
+    for (name, text, _) in fixtures() {
+        let stored: Value = serde_json::from_str(&text).unwrap();
+        let slim = without_fresh_values(stored.clone());
+        let one: Account = serde_json::from_value(stored).unwrap();
+        let two: Account = serde_json::from_value(slim).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(one == two, "{name}");
+    }
 }
 
 #[test]

@@ -1,12 +1,14 @@
 //! A record's enabled methods as stored:
 //!
 //! ```json
-//! "authenticator":{"secret":…,"config":{"alg":"SHA1","digits":6,"period":30,"t0":0,
+//! "authenticator":{"secret":…,"config":{"alg":"SHA256","digits":8,"period":30,"t0":0,
 //!                  "past":1,"future":1},"enabled_at":…,"last_step":…},
 //! "email":{"to":…,"enabled_at":…}
 //! ```
 //!
-//! with `secret` and `to` sealed (`{"k":1,"s":"<hex>"}`) or, in schema version 1,
+//! with `config` left out when it is the standard one (SHA-1, 6 digits, 30 s,
+//! T0 = 0, one step each way; a record that spells it out is read alike), and
+//! `secret` and `to` sealed (`{"k":1,"s":"<hex>"}`) or, in schema version 1,
 //! in the clear. Borrowed from the record when written, owned when read.
 
 use alloc::borrow::Cow;
@@ -23,6 +25,10 @@ use crate::secret::Secret;
 #[serde(deny_unknown_fields)]
 pub(super) struct AuthenticatorV1<'a> {
     secret: Cow<'a, Vault<Secret>>,
+    #[serde(
+        default = "crate::otp::stored_standard",
+        skip_serializing_if = "crate::otp::is_stored_standard"
+    )]
     config: TotpConfig,
     enabled_at: u64,
     last_step: Option<u64>,

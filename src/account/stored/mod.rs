@@ -6,9 +6,15 @@
 //!                   "config":{"alg":"SHA1","digits":6,"period":30,"t0":0,"past":1,
 //!                   "future":1},"enabled_at":…,"last_step":…},
 //!  "email":{"to":{"k":1,"s":"<hex>"},"enabled_at":…},
-//!  "backup_codes":{"v":2,…},"throttle":{"failures":0,"wait_until":0},
+//!  "backup_codes":{"v":2,…},"throttle":{"failures":2,"wait_until":0},
 //!  "sends":{"since":…,"sent":1},"challenges":[…]}
 //! ```
+//!
+//! What a fresh record holds is left out: a standard authenticator config, a
+//! throttle and a send budget at zero, no challenges, no devices, a challenge's
+//! `"consumed":false`, a backup-code set's empty `"used"`. A record that spells
+//! them out reads alike; what is left out is fixed by this form, not by the
+//! library's defaults, so a record keeps its meaning across versions.
 //!
 //! Every secret, address, number and pending account name is sealed (`k` names the
 //! server key); schema version 1 is the same shape with them in the clear and no
@@ -62,6 +68,11 @@ mod record_id {
     }
 }
 
+/// Whether a field holds what a fresh record does, and is left out.
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
 /// The record as written, borrowed (no copy of secrets or sets on the way out).
 #[derive(Serialize)]
 struct WrittenV1<'a> {
@@ -79,9 +90,14 @@ struct WrittenV1<'a> {
     sms: Option<OobMethodV1<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     backup_codes: Option<&'a BackupCodeSet>,
+    #[serde(skip_serializing_if = "is_default")]
     throttle: ThrottleV1,
+    #[serde(skip_serializing_if = "is_default")]
     sends: SendsV1,
-    #[serde(serialize_with = "challenge::serialize")]
+    #[serde(
+        serialize_with = "challenge::serialize",
+        skip_serializing_if = "<[_]>::is_empty"
+    )]
     challenges: &'a [Challenge],
     #[serde(
         serialize_with = "devices::serialize",
@@ -108,9 +124,11 @@ struct StoredV1 {
     sms: Option<OobMethodV1<'static>>,
     #[serde(default)]
     backup_codes: Option<BackupCodeSet>,
+    #[serde(default)]
     throttle: ThrottleV1,
+    #[serde(default)]
     sends: SendsV1,
-    #[serde(deserialize_with = "challenge::deserialize")]
+    #[serde(default, deserialize_with = "challenge::deserialize")]
     challenges: Vec<Challenge>,
     #[serde(default, deserialize_with = "devices::deserialize")]
     devices: Vec<RememberedDevice>,
@@ -125,8 +143,7 @@ struct StoredV1 {
 /// ```
 /// # use mfa_core::{account::Account, error::Error};
 /// # use mfa_core::account::StoredAccount;
-/// let text = r#"{"v":1,"version":3,"default":"email","throttle":{"failures":0,"wait_until":0},
-///               "sends":{"since":0,"sent":0},"challenges":[]}"#;
+/// let text = r#"{"v":1,"version":3,"default":"email"}"#;
 /// let stored: StoredAccount = serde_json::from_str(text).expect("the right shape");
 /// let err = Account::try_from(stored).unwrap_err();
 /// assert_eq!(err.code(), "corrupt_record"); // a default method that is not enabled

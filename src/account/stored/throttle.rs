@@ -1,18 +1,19 @@
 //! A record's guessing budget and send budget as stored:
-//! `"throttle":{"failures":0,"wait_until":0}` and `"sends":{"since":…,"sent":1}`.
+//! `"throttle":{"failures":2,"wait_until":0}` and `"sends":{"since":…,"sent":1}`,
+//! each left out while all zero (no failures, nothing sent).
 
 use serde::{Deserialize, Serialize};
 
 use crate::account::throttle::{SendBudget, Throttle};
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ThrottleV1 {
     failures: u32,
     wait_until: u64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SendsV1 {
     since: u64,

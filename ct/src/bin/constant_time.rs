@@ -396,8 +396,9 @@ fn server() -> Mfa {
 }
 
 /// Samples `op` on fresh copies of a record, with the record and the looked-up value
-/// taken from `left` or `right` by class. Each call gets its own copy, so that where
-/// the copies lie in memory varies within both classes alike.
+/// taken from `left` or `right` by class. Each call gets its own copy, after a
+/// buffer of random size, so that where the copies lie in memory, and what lies
+/// next to them, varies within both classes alike (see [`spaced_copies`]).
 fn sample_on_copies<T>(
     runner: &mut CtRunner,
     rng: &mut BenchRng,
@@ -412,7 +413,7 @@ fn sample_on_copies<T>(
         } else {
             right
         };
-        let copies: Vec<Account> = (0..BATCH).map(|_| record.clone()).collect();
+        let (copies, _spacers) = spaced_copies(rng, record, Clone::clone);
         sample(runner, class, &copies, |account| op(account, value));
     }
 }
@@ -513,22 +514,47 @@ fn record_with_login_at(mfa: &Mfa, order: LoginAt, seed: u64) -> (Account, Login
     (account, token)
 }
 
-fn login_challenge_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
+/// [`BATCH`] copies of `record` made by `copy`, each after a buffer of random size
+/// (returned too, to live as long as the copies). With copies packed end to end,
+/// where a record's parts fell against the next allocation showed as a difference
+/// of its own between two records, even between two that differ only in the order
+/// of their challenges (t up to ±160 in the controls, its sign changing from process
+/// to process); with the spacers it is spread over both classes alike.
+fn spaced_copies<T>(
+    rng: &mut BenchRng,
+    record: &Account,
+    copy: impl Fn(&Account) -> T,
+) -> (Vec<T>, Vec<Vec<u8>>) {
+    let mut spacers = Vec::with_capacity(BATCH);
+    let copies = (0..BATCH)
+        .map(|_| {
+            spacers.push(vec![0u8; rng.random_range(1..512)]);
+            copy(record)
+        })
+        .collect();
+    (copies, spacers)
+}
+
+/// `verify_login` with a wrong app code, on fresh copies of `left`'s record or
+/// `right`'s by class (spaced as [`spaced_copies`] does), each with its own token.
+fn sample_verify_login(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    left: (&Account, &LoginToken),
+    right: (&Account, &LoginToken),
+) {
     let mfa = server();
-    let (first, first_token) = record_with_login_at(&mfa, LoginAt::First, 3);
-    let (last, last_token) = record_with_login_at(&mfa, LoginAt::Last, 3);
     let wrong = Secret::from_bytes(&[0xa5; 20]).unwrap();
     let now = T + 60;
     let code = TotpConfig::default().generate(&wrong, now).unwrap();
     for _ in 0..SAMPLES / 4 {
         let class = class(rng);
         let (account, token) = if matches!(class, Class::Left) {
-            (&first, &first_token)
+            left
         } else {
-            (&last, &last_token)
+            right
         };
-        let inputs: Vec<RefCell<Account>> =
-            (0..BATCH).map(|_| RefCell::new(account.clone())).collect();
+        let (inputs, _spacers) = spaced_copies(rng, account, |a| RefCell::new(a.clone()));
         sample(runner, class, &inputs, |account| {
             mfa.verify_login(&mut account.borrow_mut(), token, code.as_str(), now)
                 .in_memory()
@@ -536,6 +562,28 @@ fn login_challenge_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
                 .is_ok()
         });
     }
+}
+
+/// The whole public `verify_login`, wrong code, on a record that stores the login
+/// challenge first or on one that stores it last: the lookup, and holding the
+/// challenge apart from the list while it is checked, cost the same wherever it is.
+fn login_challenge_first_vs_last(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mfa = server();
+    let (first, first_token) = record_with_login_at(&mfa, LoginAt::First, 3);
+    let (last, last_token) = record_with_login_at(&mfa, LoginAt::Last, 3);
+    sample_verify_login(runner, rng, (&first, &first_token), (&last, &last_token));
+}
+
+/// Control for the test above: the same harness on two records that both store the
+/// login challenge first and differ only in the order of the other two, so any t
+/// beyond the threshold here comes from the two records' layout in memory, not from
+/// where the challenge is.
+fn control_login_challenge_others_swapped(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mfa = server();
+    let (first, token) = record_with_login_at(&mfa, LoginAt::First, 3);
+    let (swapped, same_token) = record_with_login_at(&mfa, LoginAt::FirstOthersSwapped, 3);
+    assert_eq!(token.lookup_key(), same_token.lookup_key());
+    sample_verify_login(runner, rng, (&first, &token), (&swapped, &token));
 }
 
 /// The lookup alone (`timing_probe`): one login token, looked up in a record that
@@ -757,6 +805,7 @@ ctbench_main!(
     backup_verdict_used_vs_wrong,
     control_backup_miss_on_two_sets,
     login_challenge_first_vs_last,
+    control_login_challenge_others_swapped,
     challenge_lookup_first_vs_last,
     control_challenge_lookup_same_record,
     control_challenge_lookup_others_swapped,

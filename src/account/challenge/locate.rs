@@ -14,10 +14,14 @@ impl Mfa {
     /// Runs `op` on the live challenge `token` stands for, with the rest of the
     /// record beside it, and returns what `op` returns.
     ///
-    /// While `op` runs the challenge is held apart from the record's list, so that
-    /// both can change at once; it goes back to its place afterwards, whatever `op`
-    /// returned. So `op` must not open or drop challenges: a flow that does (turning
-    /// off the last method drops them all) does it after this returns.
+    /// While `op` runs, the record's list of challenges is held apart from it (the
+    /// record's list is empty), so that the record and the challenge can change at
+    /// once; the list goes back afterwards, whatever `op` returned. So `op` must
+    /// not open, drop or look up challenges: a flow that does (turning off the last
+    /// method drops them all) does it after this returns. The challenge is changed
+    /// where it lies: taking it out of the list shifted every challenge after it,
+    /// twice, and writing anything in its place moved its bytes, both of which made
+    /// a check's time depend on where the record stores its challenge.
     ///
     /// # Errors
     /// [`Error::ChallengeInvalid`] (no such challenge), [`Error::WrongPurpose`],
@@ -47,10 +51,14 @@ impl Mfa {
                 expired_at: challenge.expires_at,
             });
         }
-        let mut challenge = account.challenges.remove(index);
-        let result = op(account, &mut challenge);
-        let place = index.min(account.challenges.len());
-        account.challenges.insert(place, challenge);
+        let mut challenges = core::mem::take(&mut account.challenges);
+        let result = match challenges.get_mut(index) {
+            Some(challenge) => op(account, challenge),
+            None => Err(Error::ChallengeInvalid),
+        };
+        // `op` must not open challenges; were one opened, it is kept.
+        let opened = core::mem::replace(&mut account.challenges, challenges);
+        account.challenges.extend(opened);
         result
     }
 }

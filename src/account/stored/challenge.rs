@@ -10,9 +10,9 @@
 //!
 //! with `consumed` left out while false, and a pending method as
 //! `{"authenticator":{"secret":…,"config":…,"account_name":…}}` (`config` left out
-//! when standard, as in an enabled method), `{"email":…}` or `{"sms":…}`. These types are the schema:
-//! the internal ones convert to and from them here and nowhere else, so changing
-//! the internal ones cannot change what is stored.
+//! when standard, as in an enabled method), `{"email":…}` or `{"sms":…}`. These
+//! types are the schema: the internal ones convert to and from them here and
+//! nowhere else, so changing the internal ones cannot change what is stored.
 
 use alloc::borrow::Cow;
 use alloc::boxed::Box;

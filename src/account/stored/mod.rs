@@ -3,7 +3,7 @@
 //! ```json
 //! {"v":2,"version":7,"id":"<32 hex: the record's random id>","default":"authenticator",
 //!  "authenticator":{"secret":{"k":1,"s":"<hex: nonce ‖ ciphertext ‖ tag>"},
-//!                   "config":{"alg":"SHA1","digits":6,"period":30,"t0":0,"past":1,
+//!                   "config":{"alg":"SHA256","digits":8,"period":30,"t0":0,"past":1,
 //!                   "future":1},"enabled_at":…,"last_step":…},
 //!  "email":{"to":{"k":1,"s":"<hex>"},"enabled_at":…},
 //!  "backup_codes":{"v":2,…},"throttle":{"failures":2,"wait_until":0},
